@@ -1,0 +1,318 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { EcsGuardError, ErrorCode } from './errors.js';
+import type { SeverityLabel } from './findings/model.js';
+
+/** Actions a policy governs. */
+export const ACTIONS = ['stop-task', 'archive', 'enable', 'disable', 'sample'] as const;
+export type ActionName = (typeof ACTIONS)[number];
+
+export interface ActionRule {
+  /** Who may request. `undefined` = anyone in the channel. Slack user (`U…`/`W…`) or user-group (`S…`) ids. */
+  requesters?: string[];
+  /** Who may approve (or, for single-person actions, execute). */
+  approvers: string[];
+  /** The requester cannot approve their own request; a second person must. */
+  twoPerson: boolean;
+  /** Whether a request needs an approval at all. `false` = an approver's click runs it at once. */
+  needsApproval: boolean;
+}
+
+export interface RouteRule {
+  channel: string;
+  accounts?: string[];
+  regions?: string[];
+  /** Glob patterns (`*`, `?`) on the cluster name. */
+  clusters?: string[];
+  minSeverity?: SeverityLabel;
+  /** Finding-type prefixes, e.g. `Execution:Runtime/`. */
+  types?: string[];
+}
+
+export interface Config {
+  slack: {
+    botToken: string;
+    signingSecret: string;
+    appToken?: string;
+    apiUrl?: string;
+    alertChannel: string;
+  };
+  actions: Record<ActionName, ActionRule>;
+  contextVisibility: 'thread' | 'ephemeral';
+  minSeverity: SeverityLabel;
+  pollSeconds: number;
+  /** Regions to poll and act in. */
+  regions: string[];
+  /** The bot's own (home / delegated-administrator) region; the first of `regions` unless AWS_REGION. */
+  homeRegion: string;
+  /** Extra member accounts (for status and coverage) named in the policy file. */
+  accounts: string[];
+  memberRole?: string;
+  externalId?: string;
+  ingestToken?: string;
+  approvalTtlSeconds: number;
+  routes: RouteRule[];
+  redisUrl: string;
+  /** Prefix for every Redis key and BullMQ queue (lets several deployments or test files share a Redis). */
+  redisPrefix: string;
+  port: number;
+  logLevel: string;
+  /** Base URL for console links (tests keep the default). */
+  consoleUrl: string;
+}
+
+const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+export const severityLabelOf = (s: (typeof SEVERITIES)[number]): SeverityLabel =>
+  (s.charAt(0).toUpperCase() + s.slice(1)) as SeverityLabel;
+
+const principalList = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
+  )
+  .refine((ids) => ids.every((id) => /^[UWS][A-Z0-9]{2,}$/.test(id)), {
+    message: 'must be comma-separated Slack user ids (U…/W…) or user-group ids (S…)',
+  });
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((s) => ['true', 'false', '1', '0', 'yes', 'no'].includes(s), { message: 'must be true or false' })
+  .transform((s) => ['true', '1', 'yes'].includes(s));
+
+const intIn = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, { message: 'must be a whole number' })
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, { message: `must be between ${min} and ${max}` });
+
+const region = z
+  .string()
+  .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'must be an AWS region such as us-east-1' });
+const accountId = z.string().regex(/^\d{12}$/, { message: 'must be a 12-digit AWS account id' });
+const channelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, { message: 'must be a Slack channel id (C…/G…)' });
+
+const envSchema = z.object({
+  SLACK_BOT_TOKEN: z
+    .string({ error: 'is required' })
+    .regex(/^xoxb-/, { message: 'must be a bot token (xoxb-…)' }),
+  SLACK_SIGNING_SECRET: z.string().min(8, { message: 'must be the app signing secret' }).optional(),
+  SLACK_APP_TOKEN: z
+    .string()
+    .regex(/^xapp-/, { message: 'must be an app-level token (xapp-…)' })
+    .optional(),
+  SLACK_API_URL: z.url({ message: 'must be a URL' }).optional(),
+  SLACK_ALERT_CHANNEL: channelId,
+  ECS_GUARD_APPROVERS: principalList.optional(),
+  ECS_GUARD_REQUESTERS: principalList.optional(),
+  ECS_GUARD_TWO_PERSON: bool.optional(),
+  ECS_GUARD_MIN_SEVERITY: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(SEVERITIES, { message: 'must be low, medium, high or critical' }))
+    .optional(),
+  ECS_GUARD_POLL_SECONDS: intIn(0, 86_400).optional(),
+  ECS_GUARD_REGIONS: z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(region).min(1, { message: 'must name at least one region' }))
+    .optional(),
+  AWS_REGION: region.optional(),
+  ECS_GUARD_MEMBER_ROLE: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::(\d{12}|\{accountId\}):role\/[\w+=,.@/-]+$/, {
+      message: 'must be a role ARN, e.g. arn:aws:iam::{accountId}:role/EcsGuardResponder',
+    })
+    .optional(),
+  ECS_GUARD_EXTERNAL_ID: z
+    .string()
+    .regex(/^[\w+=,.@:/-]{2,1224}$/, { message: 'must be 2-1224 characters of [A-Za-z0-9+=,.@:/-]' })
+    .optional(),
+  ECS_GUARD_INGEST_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
+  ECS_GUARD_APPROVAL_TTL: z
+    .string()
+    .trim()
+    .regex(/^\d+[smh]?$/, { message: 'must be a duration such as 1800, 30m or 1h' })
+    .transform(parseDurationSeconds)
+    .refine((n) => n >= 10 && n <= 7 * 86_400, { message: 'must be between 10s and 7 days' })
+    .optional(),
+  ECS_GUARD_CONFIG: z.string().min(1).optional(),
+  ECS_GUARD_REDIS_PREFIX: z
+    .string()
+    .regex(/^[\w.{}-]+$/, { message: 'must be letters, digits, _ . - { }' })
+    .optional(),
+  ECS_GUARD_CONSOLE_URL: z.url({ message: 'must be a URL' }).optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, { message: 'must be a redis:// or rediss:// URL' })
+    .optional(),
+  PORT: intIn(0, 65_535).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+});
+
+const principal = z
+  .string()
+  .regex(/^[UWS][A-Z0-9]{2,}$/, { message: 'must be a Slack user or user-group id' });
+const actionRuleSchema = z
+  .object({
+    requesters: z.array(principal).optional(),
+    approvers: z.array(principal).optional(),
+    twoPerson: z.boolean().optional(),
+    needsApproval: z.boolean().optional(),
+  })
+  .strict();
+const policySchema = z
+  .object({
+    minSeverity: z.enum(SEVERITIES).optional(),
+    regions: z.array(region).optional(),
+    accounts: z.array(accountId).optional(),
+    contextVisibility: z.enum(['thread', 'ephemeral']).optional(),
+    actions: z.partialRecord(z.enum(ACTIONS), actionRuleSchema).optional(),
+    routes: z
+      .array(
+        z
+          .object({
+            channel: channelId,
+            accounts: z.array(accountId).optional(),
+            regions: z.array(region).optional(),
+            clusters: z.array(z.string().min(1)).optional(),
+            minSeverity: z.enum(SEVERITIES).optional(),
+            types: z.array(z.string().min(1)).optional(),
+          })
+          .strict(),
+      )
+      .optional(),
+  })
+  .strict();
+export type PolicyFile = z.infer<typeof policySchema>;
+
+export function parseDurationSeconds(s: string): number {
+  const m = /^(\d+)([smh]?)$/.exec(s.trim());
+  if (!m) return Number.NaN;
+  const n = Number(m[1]);
+  return m[2] === 'h' ? n * 3600 : m[2] === 'm' ? n * 60 : n;
+}
+
+/** One line per problem: "NAME: why". Values are never echoed (they may be secrets). */
+function issuesOf(error: z.ZodError, prefix = ''): string[] {
+  return error.issues.map((i) => {
+    const path = i.path.map(String).join('.');
+    const message = i.code === 'invalid_type' && i.input === undefined ? 'is required' : i.message;
+    return `${prefix}${path || '(root)'}: ${message}`;
+  });
+}
+
+/**
+ * Reads and validates the configuration once. Any problem stops start-up with one
+ * `ecs_guard_config_error` listing every bad variable and why.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile = readFileSync): Config {
+  const problems: string[] = [];
+  const clean = Object.fromEntries(
+    Object.entries(env).filter(([k, v]) => k in envSchema.shape && v !== undefined && v !== ''),
+  );
+  const parsed = envSchema.safeParse(clean);
+  if (!parsed.success) problems.push(...issuesOf(parsed.error));
+  const e = parsed.success ? parsed.data : ({} as Partial<z.infer<typeof envSchema>>);
+
+  if (parsed.success && !e.SLACK_APP_TOKEN && !e.SLACK_SIGNING_SECRET) {
+    problems.push('SLACK_SIGNING_SECRET: is required in HTTP mode (set SLACK_APP_TOKEN for Socket Mode)');
+  }
+  if (parsed.success && !e.ECS_GUARD_REGIONS && !e.AWS_REGION) {
+    problems.push('AWS_REGION: is required unless ECS_GUARD_REGIONS is set');
+  }
+  if (e.ECS_GUARD_EXTERNAL_ID && !e.ECS_GUARD_MEMBER_ROLE) {
+    problems.push('ECS_GUARD_MEMBER_ROLE: is required when ECS_GUARD_EXTERNAL_ID is set');
+  }
+
+  let policy: PolicyFile = {};
+  if (e.ECS_GUARD_CONFIG) {
+    const path = e.ECS_GUARD_CONFIG;
+    try {
+      const text = readFile(path, 'utf8');
+      const raw = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+      const p = policySchema.safeParse(raw ?? {});
+      if (p.success) policy = p.data;
+      else problems.push(...issuesOf(p.error, `ECS_GUARD_CONFIG (${path}) `));
+    } catch (err) {
+      const why =
+        (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
+      problems.push(`ECS_GUARD_CONFIG: cannot read ${path}: ${why}`);
+    }
+  }
+
+  if (problems.length) {
+    throw new EcsGuardError(
+      ErrorCode.ConfigError,
+      `ecs-guard cannot start, the configuration is invalid:\n  - ${problems.join('\n  - ')}`,
+    );
+  }
+
+  const approvers = e.ECS_GUARD_APPROVERS ?? [];
+  const requesters = e.ECS_GUARD_REQUESTERS;
+  const twoPerson = e.ECS_GUARD_TWO_PERSON ?? true;
+  const defaults: Record<ActionName, ActionRule> = {
+    'stop-task': { requesters, approvers, twoPerson, needsApproval: true },
+    archive: { requesters: approvers, approvers, twoPerson: false, needsApproval: false },
+    enable: { requesters, approvers, twoPerson: false, needsApproval: true },
+    disable: { requesters, approvers, twoPerson: false, needsApproval: true },
+    sample: { requesters: approvers, approvers, twoPerson: false, needsApproval: false },
+  };
+  const actions = Object.fromEntries(
+    ACTIONS.map((name) => {
+      const d = defaults[name];
+      const p = policy.actions?.[name] ?? {};
+      const rule: ActionRule = {
+        requesters: p.requesters ?? d.requesters,
+        approvers: p.approvers ?? d.approvers,
+        twoPerson: p.twoPerson ?? d.twoPerson,
+        needsApproval: p.needsApproval ?? (p.twoPerson ? true : d.needsApproval),
+      };
+      return [name, rule];
+    }),
+  ) as Record<ActionName, ActionRule>;
+
+  const regions = e.ECS_GUARD_REGIONS ?? policy.regions ?? [e.AWS_REGION as string];
+  return {
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN as string,
+      signingSecret: e.SLACK_SIGNING_SECRET ?? '',
+      appToken: e.SLACK_APP_TOKEN,
+      apiUrl: e.SLACK_API_URL,
+      alertChannel: e.SLACK_ALERT_CHANNEL as string,
+    },
+    actions,
+    contextVisibility: policy.contextVisibility ?? 'thread',
+    minSeverity: severityLabelOf(e.ECS_GUARD_MIN_SEVERITY ?? policy.minSeverity ?? 'medium'),
+    pollSeconds: e.ECS_GUARD_POLL_SECONDS ?? 60,
+    regions,
+    homeRegion: e.AWS_REGION ?? (regions[0] as string),
+    accounts: policy.accounts ?? [],
+    memberRole: e.ECS_GUARD_MEMBER_ROLE,
+    externalId: e.ECS_GUARD_EXTERNAL_ID,
+    ingestToken: e.ECS_GUARD_INGEST_TOKEN,
+    approvalTtlSeconds: e.ECS_GUARD_APPROVAL_TTL ?? 1800,
+    routes: (policy.routes ?? []).map((r) => ({
+      ...r,
+      minSeverity: r.minSeverity ? severityLabelOf(r.minSeverity) : undefined,
+    })),
+    redisUrl: e.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisPrefix: e.ECS_GUARD_REDIS_PREFIX ?? 'ecs-guard',
+    port: e.PORT ?? 3000,
+    logLevel: e.LOG_LEVEL ?? 'info',
+    consoleUrl: e.ECS_GUARD_CONSOLE_URL ?? 'https://console.aws.amazon.com',
+  };
+}

@@ -1,0 +1,26 @@
+/**
+ * Coded errors. Callers branch on `code`, never on message text (the way @slack/bolt does).
+ */
+export enum ErrorCode {
+  ConfigError = 'ecs_guard_config_error',
+  AwsError = 'ecs_guard_aws_error',
+  SlackError = 'ecs_guard_slack_error',
+  NotAuthorized = 'ecs_guard_not_authorized',
+  UnknownRequest = 'ecs_guard_unknown_request',
+  InvalidInput = 'ecs_guard_invalid_input',
+  Expired = 'ecs_guard_expired',
+  NotFound = 'ecs_guard_not_found',
+  Conflict = 'ecs_guard_conflict',
+}
+
+export class EcsGuardError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EcsGuardError';
+    this.code = code;
+  }
+}
+
+export const isEcsGuardError = (e: unknown, code?: ErrorCode): e is EcsGuardError =>
+  e instanceof EcsGuardError && (code === undefined || e.code === code);

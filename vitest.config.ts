@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    environment: 'node',
+    include: ['test/**/*.test.ts'],
+    // Files share one Redis and spawn real processes; running them one at a time keeps
+    // two cores from being oversubscribed. Each file still uses its own key prefix.
+    fileParallelism: false,
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    setupFiles: ['./test/setup.ts'],
+  },
+});
