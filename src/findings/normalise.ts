@@ -1,0 +1,337 @@
+import { EcsGuardError, ErrorCode } from '../errors.js';
+import type { ContainerInfo, Finding, ProcessInfo, RuntimeContextInfo } from './model.js';
+import { severityLabel } from './severity.js';
+
+export { severityAtLeast, severityLabel } from './severity.js';
+
+type Obj = Record<string, unknown>;
+
+/** Deeper than any real finding; stops hostile input from blowing the stack. */
+const MAX_DEPTH = 24;
+
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * SDK v3 objects use PascalCase member names, the wire/EventBridge JSON camelCase. Lower-casing the
+ * first letter of every key turns the first into the second except for the few members whose wire
+ * name differs (guardduty.md §2.1); the one we read, `TaskCreatedAt` ↔ `createdAt`, is mapped here.
+ * Dates are kept as Dates; nulls (real exports carry them) become undefined.
+ */
+function camelise(v: unknown, depth = 0): unknown {
+  if (v === null || v === undefined) return undefined;
+  if (v instanceof Date) return v;
+  if (depth > MAX_DEPTH) return undefined;
+  if (Array.isArray(v)) return v.map((x) => camelise(x, depth + 1));
+  if (!isObj(v)) return v;
+  const out: Obj = {};
+  for (const [k, val] of Object.entries(v)) {
+    if (k === '__proto__' || k === 'constructor' || k === 'prototype') continue;
+    const key = k === 'TaskCreatedAt' ? 'createdAt' : k.charAt(0).toLowerCase() + k.slice(1);
+    const c = camelise(val, depth + 1);
+    if (c !== undefined && !(key in out && k.charAt(0) === k.charAt(0).toUpperCase())) out[key] = c;
+  }
+  return out;
+}
+
+const obj = (v: unknown): Obj => (isObj(v) ? v : {});
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+function str(v: unknown): string | undefined {
+  if (typeof v === 'string') return v.trim() === '' ? undefined : v;
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  return undefined;
+}
+
+function num(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (typeof v === 'string' && v.trim() !== '') {
+    const n = Number(v);
+    return Number.isFinite(n) ? n : undefined;
+  }
+  return undefined;
+}
+
+function bool(v: unknown): boolean | undefined {
+  if (typeof v === 'boolean') return v;
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  return undefined;
+}
+
+/**
+ * Timestamps arrive as Dates (SDK), epoch-second numbers (wire, possibly `1.63900583E9`), or ISO
+ * strings. Returns ISO-8601 or undefined.
+ */
+export function toIso(v: unknown): string | undefined {
+  let d: Date | undefined;
+  if (v instanceof Date) d = v;
+  else if (typeof v === 'number' && Number.isFinite(v)) d = new Date(v * 1000);
+  else if (typeof v === 'string' && v.trim() !== '') {
+    const n = Number(v);
+    d = Number.isFinite(n) ? new Date(n * 1000) : new Date(v);
+  }
+  return d && !Number.isNaN(d.getTime()) ? d.toISOString() : undefined;
+}
+
+/** Last path segment of an ARN resource (`task/cluster/ID` → `ID`). */
+const lastSegment = (arn: string | undefined): string | undefined =>
+  arn ? (arn.split('/').pop() ?? undefined) || undefined : undefined;
+
+/** The GuardDuty runtime agent sidecar injected into Fargate tasks (guardduty.md §8; aws-cdk#32877). */
+export function isGuardDutyAgentContainer(c: { name?: string; image?: string }): boolean {
+  return (
+    /^aws-guardduty-agent/i.test(c.name ?? '') || /(^|\/)aws-guardduty-agent[^/]*(:|@|$)/i.test(c.image ?? '')
+  );
+}
+
+function container(raw: Obj): ContainerInfo {
+  const image = str(raw.image);
+  const digest = image ? /@(sha256:[a-f0-9]{64})$/i.exec(image)?.[1] : undefined;
+  return {
+    name: str(raw.name),
+    image,
+    imageDigest: digest ?? str(raw.imageUid)?.match(/^sha256:[a-f0-9]{64}$/i)?.[0],
+    id: str(raw.id),
+    privileged: bool(obj(raw.securityContext).privileged),
+  };
+}
+
+/** The application container: the first one that is not the GuardDuty agent sidecar. */
+function pickContainer(candidates: unknown[]): ContainerInfo | undefined {
+  for (const c of candidates) {
+    if (!isObj(c)) continue;
+    const info = container(c);
+    if (isGuardDutyAgentContainer(info)) continue;
+    if (info.name || info.image || info.id) return info;
+  }
+  return undefined;
+}
+
+function lineageItem(raw: Obj): ProcessInfo['lineage'][number] {
+  // Elastic's fixture uses non-model `ancestorPid`/`ancestorName`; accept them as a fallback.
+  return {
+    name: str(raw.name) ?? str(raw.ancestorName),
+    executablePath: str(raw.executablePath),
+    pid: num(raw.pid) ?? num(raw.ancestorPid),
+    userId: num(raw.userId),
+  };
+}
+
+function processInfo(raw: Obj, commandLine: string | undefined): ProcessInfo {
+  const rawLineage = arr(raw.lineage).filter(isObj);
+  // GuardDuty lists the parent first; if a source lists root first, the parent is the last item.
+  const parentUuid = str(raw.parentUuid);
+  const first = rawLineage[0];
+  const last = rawLineage[rawLineage.length - 1];
+  const ordered =
+    parentUuid && rawLineage.length > 1 && str(first?.uuid) !== parentUuid && str(last?.uuid) === parentUuid
+      ? [...rawLineage].reverse()
+      : rawLineage;
+  return {
+    name: str(raw.name),
+    executablePath: str(raw.executablePath),
+    executableSha256: str(raw.executableSha256),
+    commandLine: str(raw.commandLine) ?? commandLine,
+    pid: num(raw.pid),
+    user: str(raw.user),
+    uid: num(raw.userId),
+    workingDirectory: str(raw.pwd),
+    lineage: ordered.map(lineageItem),
+  };
+}
+
+/** Context members that name files (guardduty-finding-shapes.txt RuntimeContext). */
+const FILE_KEYS = [
+  'filePath',
+  'threatFilePath',
+  'scriptPath',
+  'libraryPath',
+  'ldPreloadValue',
+  'socketPath',
+  'runcBinaryPath',
+  'releaseAgentPath',
+  'mountSource',
+  'mountTarget',
+  'moduleFilePath',
+  'shellHistoryFilePath',
+];
+const HANDLED_KEYS = new Set([...FILE_KEYS, 'relatedFilePaths', 'modifyingProcess', 'commandLineExample']);
+
+const uniq = (xs: (string | undefined)[]): string[] => [...new Set(xs.filter((x): x is string => !!x))];
+
+function ipsOf(details: unknown): (string | undefined)[] {
+  const d = obj(details);
+  return [str(d.ipAddressV4), str(d.ipAddressV6)];
+}
+
+function runtimeContext(ctx: Obj, action: Obj): RuntimeContextInfo {
+  const files = uniq([...FILE_KEYS.map((k) => str(ctx[k])), ...arr(ctx.relatedFilePaths).map(str)]);
+  const dns = obj(action.dnsRequestAction);
+  const net = obj(action.networkConnectionAction);
+  const domains = uniq([str(dns.domain), str(dns.domainWithSuffix)]);
+  const ips = uniq([...ipsOf(net.remoteIpDetails), ...ipsOf(obj(action.awsApiCallAction).remoteIpDetails)]);
+  const mp = isObj(ctx.modifyingProcess) ? ctx.modifyingProcess : undefined;
+  const other: Record<string, string> = {};
+  for (const [k, v] of Object.entries(ctx)) {
+    if (HANDLED_KEYS.has(k)) continue;
+    if (v instanceof Date) other[k] = v.toISOString();
+    else if (k === 'modifiedAt') other[k] = toIso(v) ?? String(v);
+    else if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') other[k] = String(v);
+    else if (Array.isArray(v) && v.every((x) => ['string', 'number', 'boolean'].includes(typeof x))) {
+      other[k] = v.join(', ');
+    } else if (isObj(v) && (str(v.name) || num(v.pid) !== undefined)) {
+      // e.g. targetProcess: keep a readable "name (pid N)".
+      other[k] = [str(v.name), num(v.pid) !== undefined ? `(pid ${num(v.pid)})` : undefined]
+        .filter(Boolean)
+        .join(' ');
+    }
+  }
+  return {
+    files,
+    domains,
+    ips,
+    modifyingProcess: mp
+      ? { name: str(mp.name), executablePath: str(mp.executablePath), pid: num(mp.pid) }
+      : undefined,
+    other,
+  };
+}
+
+/** Sample findings: `"sample":true` inside `additionalInfo.value` (JSON text), or flattened next to it. */
+function isSample(additionalInfo: Obj): boolean {
+  if (additionalInfo.sample === true || additionalInfo.sample === 'true') return true;
+  const value = additionalInfo.value;
+  if (typeof value !== 'string' || !value.includes('sample')) return false;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return isObj(parsed) && (parsed.sample === true || parsed.sample === 'true');
+  } catch {
+    return false;
+  }
+}
+
+/** `arn:aws:ecs:…:task-definition/webserver:5` → `webserver:5`. */
+function taskDefinitionOf(definitionArn: string | undefined): { def?: string; family?: string } {
+  const marker = 'task-definition/';
+  const at = definitionArn?.indexOf(marker) ?? -1;
+  if (!definitionArn || at < 0) return {};
+  const def = lastSegment(definitionArn.slice(at + marker.length));
+  if (!def) return {};
+  const colon = def.lastIndexOf(':');
+  return { def, family: colon > 0 ? def.slice(0, colon) : def };
+}
+
+export interface NormaliseOptions {
+  /** Epoch ms used for `updatedAt` only when the finding carries no timestamp at all. */
+  now?: number;
+}
+
+/**
+ * Builds the internal `Finding` from an SDK v3 finding object (PascalCase, Dates), the wire /
+ * EventBridge `detail` JSON (camelCase, epoch-second numbers) or a whole EventBridge event.
+ * Throws `InvalidInput` only when id, type, accountId or region is missing.
+ */
+export function normaliseFinding(raw: unknown, opts: NormaliseOptions = {}): Finding {
+  let f = obj(camelise(raw));
+  // A whole EventBridge event: the finding is its `detail`.
+  if (
+    isObj(f.detail) &&
+    (f.source === 'aws.guardduty' || 'detail-type' in f || !('id' in f && 'type' in f))
+  ) {
+    f = f.detail;
+  }
+  const id = str(f.id);
+  const type = str(f.type);
+  const accountId = str(f.accountId);
+  const region = str(f.region);
+  const missing = Object.entries({ id, type, accountId, region })
+    .filter(([, v]) => v === undefined)
+    .map(([k]) => k);
+  if (missing.length || !id || !type || !accountId || !region) {
+    throw new EcsGuardError(ErrorCode.InvalidInput, `not a GuardDuty finding: missing ${missing.join(', ')}`);
+  }
+
+  const resource = obj(f.resource);
+  const service = obj(f.service);
+  const cluster = obj(resource.ecsClusterDetails);
+  const task = obj(cluster.taskDetails);
+  const runtime = obj(service.runtimeDetails);
+  const ctx = obj(runtime.context);
+  const action = obj(service.action);
+
+  const clusterArn = str(cluster.arn);
+  const taskArn = str(task.arn);
+  const group = str(task.group);
+  const { def, family: defFamily } = taskDefinitionOf(str(task.definitionArn));
+  const groupFamily = group?.startsWith('family:') ? group.slice('family:'.length) || undefined : undefined;
+  const service_ = group?.startsWith('service:') ? group.slice('service:'.length) || undefined : undefined;
+
+  const containers = [
+    ...arr(task.containers),
+    ...(isObj(resource.containerDetails) ? [resource.containerDetails] : []),
+    ...arr(obj(obj(resource.kubernetesDetails).kubernetesWorkloadDetails).containers),
+  ];
+
+  const severity = num(f.severity) ?? 0;
+  const arn = str(f.arn);
+  const partition = str(f.partition) ?? (arn ? /^arn:([^:]+):/.exec(arn)?.[1] : undefined) ?? 'aws';
+  const firstSeen = toIso(service.eventFirstSeen);
+  const lastSeen = toIso(service.eventLastSeen);
+  const createdAt = toIso(f.createdAt);
+  const updatedAt =
+    toIso(f.updatedAt) ??
+    lastSeen ??
+    createdAt ??
+    firstSeen ??
+    new Date(opts.now ?? Date.now()).toISOString();
+  const hasProcess = isObj(runtime.process) && Object.keys(runtime.process).length > 0;
+  const commandLineExample = str(ctx.commandLineExample);
+  const launchType = str(task.launchType);
+
+  return {
+    id,
+    arn,
+    type,
+    severity,
+    severityLabel: severityLabel(severity),
+    title: str(f.title) ?? type,
+    description: str(f.description) ?? '',
+    accountId,
+    region,
+    partition,
+    detectorId: str(service.detectorId),
+    clusterName: str(cluster.name) ?? (clusterArn ? lastSegment(clusterArn) : undefined),
+    clusterArn,
+    taskArn,
+    taskId: lastSegment(taskArn),
+    taskDefinition: def,
+    taskFamily: defFamily ?? groupFamily,
+    launchType: launchType?.toUpperCase(),
+    service: service_,
+    group,
+    startedBy: str(task.startedBy),
+    container: pickContainer(containers),
+    process: hasProcess
+      ? processInfo(obj(runtime.process), commandLineExample)
+      : commandLineExample
+        ? { commandLine: commandLineExample, lineage: [] }
+        : undefined,
+    runtime: runtimeContext(ctx, action),
+    count: Math.max(1, Math.floor(num(service.count) ?? 1)),
+    firstSeen,
+    lastSeen,
+    createdAt,
+    updatedAt,
+    archived: bool(service.archived) ?? false,
+    sample: isSample(obj(service.additionalInfo)),
+    resourceType: str(resource.resourceType) ?? '',
+    featureName: str(service.featureName),
+  };
+}
+
+/** An ECS runtime finding: resource `ECSCluster` and the Runtime Monitoring feature or a `:Runtime/` type. */
+export function isEcsRuntimeFinding(f: Pick<Finding, 'resourceType' | 'featureName' | 'type'>): boolean {
+  return (
+    f.resourceType === 'ECSCluster' && (/runtime/i.test(f.featureName ?? '') || f.type.includes(':Runtime/'))
+  );
+}

@@ -1,0 +1,43 @@
+/**
+ * What ecs-guard stored about a card; the finding card is a pure function of (finding, state).
+ * Ids here are trusted (validated Slack ids or ids we generated); `outcome.message` is not.
+ */
+export type CardAction = 'stop-task' | 'archive';
+
+export interface PendingRequest {
+  requestId: string;
+  action: CardAction;
+  /** Slack user id (U…/W…) of the requester. */
+  requesterId: string;
+  /** Who may approve: Slack user ids (U…/W…) or user-group ids (S…). */
+  approverMentions: string[];
+  /** Epoch ms after which the request lapses. */
+  expiresAt: number;
+}
+
+export interface ActionOutcome {
+  requestId: string;
+  action: CardAction;
+  requesterId?: string;
+  approverId?: string;
+  /** Epoch ms the action finished (or failed). */
+  at: number;
+  ok: boolean;
+  /** Result text, possibly from AWS or the finding (untrusted: escaped when rendered). */
+  message: string;
+  /** A failed action that may succeed if tried again (throttling, 5xx): shows Retry. */
+  retryable: boolean;
+}
+
+export interface CardState {
+  /** Opaque id stored as the value of the card's action buttons. */
+  cardId: string;
+  pending?: PendingRequest;
+  outcome?: ActionOutcome;
+  /** Archived (by a user through ecs-guard, or found archived in GuardDuty when `byId` is absent). */
+  archived?: { byId?: string; at: number };
+  /** The last pending request lapsed: the note shows and the normal buttons come back. */
+  expired?: { requestId: string; at: number };
+  /** How many times GuardDuty has updated the finding since the card was posted. */
+  updatedCount?: number;
+}

@@ -1,0 +1,150 @@
+/**
+ * The only way finding text reaches Slack. Everything a finding carries (process names, command
+ * lines, paths, domains, even titles) may come from a compromised container, so it is escaped
+ * for mrkdwn (`&`, `<`, `>`: no `<!channel>`, `<@U…>` or `<https://x|y>` can form), kept out of
+ * mentions and links, and cut to a budget without splitting an emoji or a surrogate pair.
+ *
+ * Every function here guarantees `result.length <= max` in UTF-16 units (what JSON and Slack's
+ * length checks see), so callers can pass Block Kit limits straight through.
+ */
+import { EcsGuardError, ErrorCode } from '../errors.js';
+
+const ZWJ = '\u200D';
+const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/**
+ * Drops C0/C1 control characters (keeping \n and \t) and shows bidi overrides/isolates instead of
+ * applying them, so right-to-left tricks cannot reorder the text around them ("trojan source").
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
+const BIDI = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/g;
+
+function clean(s: string): string {
+  return s.replace(CONTROL, '').replace(BIDI, (c) => `[U+${c.codePointAt(0)?.toString(16).toUpperCase()}]`);
+}
+
+/** `@here` / `@channel` / `@everyone` as text: a zero-width joiner after `@` keeps them inert. */
+const neutraliseMentions = (s: string): string => s.replace(/@(here|channel|everyone)/gi, `@${ZWJ}$1`);
+
+/** `https://x` in untrusted text must not become a link: `https[:]//x` (the usual "defang"). */
+const defangSchemes = (s: string): string => s.replace(/\b([a-z][a-z0-9+.-]{1,15}):\/\//gi, '$1[:]//');
+
+const escapeEntities = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+const codePoints = (s: string): number => {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+};
+
+/**
+ * Fits `source` into `max` UTF-16 units after per-grapheme `render`, cutting only between
+ * grapheme clusters and appending `… [truncated N chars]` (N in code points) when cut.
+ */
+function fitTo(source: string, max: number, render: (g: string) => string = (g) => g): string {
+  const limit = Math.max(0, Math.floor(max));
+  const graphemes = Array.from(segmenter.segment(source), (x) => x.segment);
+  const rendered = graphemes.map(render);
+  let total = 0;
+  for (const r of rendered) total += r.length;
+  if (total <= limit) return rendered.join('');
+
+  const sourcePoints = codePoints(source);
+  // The marker's own length depends on N; N's digits never exceed those of the whole length.
+  const marker = (n: number) => `… [truncated ${n} chars]`;
+  const room = limit - marker(sourcePoints).length;
+  if (room < 0) {
+    // No room for a marker: hard cut (still never splits a surrogate pair).
+    return fitHard(rendered, limit);
+  }
+  let used = 0;
+  let keptPoints = 0;
+  let out = '';
+  for (let i = 0; i < rendered.length; i++) {
+    const r = rendered[i] as string;
+    if (used + r.length > room) break;
+    out += r;
+    used += r.length;
+    keptPoints += codePoints(graphemes[i] as string);
+  }
+  return out + marker(sourcePoints - keptPoints);
+}
+
+function fitHard(rendered: string[], limit: number): string {
+  let out = '';
+  for (const r of rendered) {
+    if (out.length + r.length > limit) break;
+    out += r;
+  }
+  return out;
+}
+
+/** Untrusted text → safe mrkdwn (no length limit; prefer `mrkdwn(s, max)` inside blocks). */
+export function escapeMrkdwn(s: string): string {
+  return escapeEntities(defangSchemes(neutraliseMentions(clean(String(s)))));
+}
+
+/** Untrusted text → safe mrkdwn of at most `max` UTF-16 units. */
+export function mrkdwn(s: string, max: number): string {
+  return fitTo(defangSchemes(neutraliseMentions(clean(String(s)))), max, escapeEntities);
+}
+
+/** Plain truncation (no escaping) at a grapheme boundary with a `… [truncated N chars]` marker. */
+export function truncate(s: string, max: number): string {
+  return fitTo(String(s), max);
+}
+
+/** Text for `plain_text` objects (header, buttons, confirm dialogs): Slack does not parse it. */
+export function plain(s: string, max: number): string {
+  const oneLine = neutraliseMentions(clean(String(s))).replace(/\s*\n\s*/g, ' ');
+  return fitTo(oneLine, Math.max(1, max)) || ' ';
+}
+
+// Backticks inside code cannot end the span: use U+02CB (modifier grave), which looks the same.
+const noBackticks = (s: string): string => s.replace(/`/g, '\u02CB');
+
+/**
+ * Untrusted text as inline code (`block = false`; newlines shown as ⏎) or a code block. The result,
+ * fences included, is at most `max` units. Slack does not auto-link or format inside code.
+ */
+export function code(s: string, max: number, block = false): string {
+  let body = noBackticks(neutraliseMentions(clean(String(s))));
+  if (!block) body = body.replace(/\r?\n/g, ' ⏎ ');
+  const fence = block ? '```' : '`';
+  // An empty span renders as literal backticks; show a visible placeholder instead.
+  const inner = fitTo(body === '' ? ' ' : body, max - fence.length * 2, escapeEntities);
+  return `${fence}${inner}${fence}`;
+}
+
+const USER_ID = /^[UW][A-Z0-9]+$/;
+const GROUP_ID = /^S[A-Z0-9]+$/;
+
+/** A user mention for a trusted Slack user id (`U…`/`W…`). Anything else throws. */
+export function userMention(id: string): string {
+  if (!USER_ID.test(id)) throw new EcsGuardError(ErrorCode.InvalidInput, 'not a Slack user id');
+  return `<@${id}>`;
+}
+
+/** A user-group mention for a trusted user-group id (`S…`). */
+export function groupMention(id: string): string {
+  if (!GROUP_ID.test(id)) throw new EcsGuardError(ErrorCode.InvalidInput, 'not a Slack user-group id');
+  return `<!subteam^${id}>`;
+}
+
+/** A user (`U…`/`W…`) or user-group (`S…`) id as a mention; other input renders escaped, not mentioned. */
+export function principalMention(id: string): string {
+  if (USER_ID.test(id)) return userMention(id);
+  if (GROUP_ID.test(id)) return groupMention(id);
+  return code(id, 80);
+}
+
+/**
+ * A link we built ourselves. The URL must be https and free of the characters that end a Slack
+ * link (`|`, `>`, `<`, whitespace); the label is escaped as untrusted text.
+ */
+export function link(url: string, label: string, maxLabel = 200): string {
+  if (!/^https:\/\/[^\s|<>]+$/.test(url)) throw new EcsGuardError(ErrorCode.InvalidInput, 'unsafe link URL');
+  return `<${url}|${mrkdwn(label, maxLabel).replace(/\|/g, '\u2223')}>`;
+}
