@@ -1,0 +1,166 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { allowedActions, scanAwsUsage, scanSource } from './aws-usage.js';
+import { policyDocuments, readCfn } from './cfn-yaml.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+// The sandbox is the AWS emulator (it serves the API, it does not call it); bench drives tests.
+const usage = scanAwsUsage(root, ['src', 'commands'], ['src/sandbox', 'bench']);
+const used = [...usage.actions.keys()].sort();
+const whoUses = (actions: string[]) =>
+  actions.map((a) => `${a} (${[...(usage.actions.get(a) ?? [])].join(', ') || 'unused'})`);
+
+const botPolicy = JSON.parse(readFileSync(`${root}deploy/iam-policy.json`, 'utf8'));
+const memberTemplate = readCfn(`${root}deploy/member-role.cfn.yml`);
+const memberRole = memberTemplate.Resources?.ResponderRole;
+const memberAllowed = [
+  ...new Set(policyDocuments(memberRole?.Properties).flatMap((d) => allowedActions(d as object))),
+].sort();
+
+describe('scanSource (how the policy test reads the code)', () => {
+  it('maps commands, aliases and paginators to IAM actions', () => {
+    const src = `
+      import { logger } from './log.js';
+      import {
+        StopTaskCommand,
+        DescribeTasksCommand as Describe,
+        paginateListClusters,
+        type TagResourceCommandInput,
+      } from '@aws-sdk/client-ecs';
+      import { GetFindingsCommand, GuardDutyClient } from '@aws-sdk/client-guardduty';
+      import type { ArchiveFindingsCommand } from '@aws-sdk/client-guardduty';
+      await ecs.send(new StopTaskCommand({ task }));
+      await ecs.send(new Describe({ tasks }));
+      for await (const p of paginateListClusters({ client }, {})) {}
+      const gd = new GuardDutyClient({}); await gd.send(new GetFindingsCommand({}));
+    `;
+    const r = scanSource(src);
+    expect([...r.actions].sort()).toEqual([
+      'ecs:DescribeTasks',
+      'ecs:ListClusters',
+      'ecs:StopTask',
+      'guardduty:GetFindings',
+    ]);
+    expect(r.problems).toEqual([]);
+  });
+
+  it('ignores imports that are never used and examples in comments', () => {
+    const src = `
+      import { StopTaskCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
+      // await ecs.send(new ListTasksCommand({}))
+      /** e.g. new ListTasksCommand({ cluster }) */
+      await ecs.send(new StopTaskCommand({ task }));
+    `;
+    expect([...scanSource(src).actions]).toEqual(['ecs:StopTask']);
+  });
+
+  it('needs no permission for GetCallerIdentity and adds SetSourceIdentity when AssumeRole sets it', () => {
+    const plain = `import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+      await sts.send(new GetCallerIdentityCommand({}));
+      await sts.send(new AssumeRoleCommand({ RoleArn, RoleSessionName, ExternalId }));`;
+    expect([...scanSource(plain).actions]).toEqual(['sts:AssumeRole']);
+    const withIdentity = plain.replace('ExternalId }', 'ExternalId, SourceIdentity: user }');
+    expect([...scanSource(withIdentity).actions].sort()).toEqual(['sts:AssumeRole', 'sts:SetSourceIdentity']);
+  });
+
+  it('reads namespace imports', () => {
+    const src = `import * as gd from '@aws-sdk/client-guardduty';
+      await c.send(new gd.ArchiveFindingsCommand({})); for await (const p of gd.paginateListCoverage({client}, {})) {}`;
+    expect([...scanSource(src).actions].sort()).toEqual([
+      'guardduty:ArchiveFindings',
+      'guardduty:ListCoverage',
+    ]);
+  });
+
+  it('reports what it cannot see through', () => {
+    const src = `import { ECS } from '@aws-sdk/client-ecs';
+      import { S3Client } from '@aws-sdk/client-s3';
+      const m = await import('@aws-sdk/client-guardduty');
+      await new ECS({}).stopTask({ task });`;
+    const problems = scanSource(src, 'x.ts').problems;
+    expect(problems).toHaveLength(3);
+    expect(problems.join('\n')).toMatch(/aggregated ECS client/);
+    expect(problems.join('\n')).toMatch(/client-s3/);
+    expect(problems.join('\n')).toMatch(/dynamically/);
+  });
+});
+
+describe('the code base', () => {
+  it('uses the AWS SDK only in ways the policy test can see', () => {
+    expect(usage.problems).toEqual([]);
+  });
+});
+
+describe('deploy/iam-policy.json (the bot role)', () => {
+  it('is a well-formed identity policy with explicit actions only', () => {
+    expect(botPolicy.Version).toBe('2012-10-17');
+    expect(Array.isArray(botPolicy.Statement)).toBe(true);
+    const sids = new Set<string>();
+    for (const s of botPolicy.Statement) {
+      expect(s.Effect).toBe('Allow');
+      expect(s.NotAction).toBeUndefined();
+      expect(s.NotResource).toBeUndefined();
+      expect(s.Resource).toBeDefined();
+      expect(s.Principal).toBeUndefined();
+      expect(sids.has(s.Sid)).toBe(false);
+      sids.add(s.Sid);
+      for (const a of [s.Action].flat()) expect(a).toMatch(/^(guardduty|ecs|sts):[A-Z][A-Za-z]+$/);
+    }
+  });
+
+  it('allows every AWS action the code calls', () => {
+    const missing = used.filter((a) => !allowedActions(botPolicy).includes(a));
+    expect(whoUses(missing), 'used by the code but not allowed').toEqual([]);
+  });
+
+  it('allows no action the code never calls', () => {
+    const extra = allowedActions(botPolicy).filter((a) => !usage.actions.has(a));
+    expect(extra, 'allowed but never called (least privilege)').toEqual([]);
+  });
+
+  it('may assume only the member responder role', () => {
+    const sts = botPolicy.Statement.filter((s: { Action: string[] }) =>
+      [s.Action].flat().some((a) => a.startsWith('sts:')),
+    );
+    for (const s of sts) expect([s.Resource].flat()).toEqual(['arn:aws:iam::*:role/EcsGuardResponder']);
+    const tagging = botPolicy.Statement.find((s: { Action: string[] }) =>
+      [s.Action].flat().includes('ecs:TagResource'),
+    );
+    if (tagging) {
+      expect(tagging.Condition['ForAllValues:StringEquals']['aws:TagKeys']).toEqual(['GuardDutyManaged']);
+    }
+  });
+});
+
+describe('deploy/member-role.cfn.yml (the member account responder role)', () => {
+  it('allows exactly the ECS and GuardDuty actions the code calls', () => {
+    const usedInMember = used.filter((a) => a.startsWith('ecs:') || a.startsWith('guardduty:'));
+    const missing = usedInMember.filter((a) => !memberAllowed.includes(a));
+    const extra = memberAllowed.filter((a) => !usedInMember.includes(a));
+    expect(whoUses(missing), 'used by the code but not allowed in member accounts').toEqual([]);
+    expect(extra, 'allowed in member accounts but never called').toEqual([]);
+  });
+
+  it('grants the same actions as the bot role, minus STS', () => {
+    expect(memberAllowed).toEqual(allowedActions(botPolicy).filter((a) => !a.startsWith('sts:')));
+  });
+
+  it('trusts only the bot role, requires the external id and allows SetSourceIdentity', () => {
+    const trust = memberRole?.Properties?.AssumeRolePolicyDocument as {
+      Statement: { Effect: string; Principal: unknown; Action: string[]; Condition: unknown }[];
+    };
+    expect(trust.Statement).toHaveLength(1);
+    const [s] = trust.Statement;
+    expect(s?.Effect).toBe('Allow');
+    expect(s?.Principal).toEqual({ AWS: { Ref: 'BotRoleArn' } });
+    expect([s?.Action].flat().sort()).toEqual(['sts:AssumeRole', 'sts:SetSourceIdentity']);
+    expect(s?.Condition).toEqual({ StringEquals: { 'sts:ExternalId': { Ref: 'ExternalId' } } });
+    expect(memberTemplate.Parameters?.ExternalId?.NoEcho).toBe(true);
+  });
+
+  it('is named so that the bot policy may assume it', () => {
+    expect(memberRole?.Properties?.RoleName).toEqual({ Ref: 'RoleName' });
+    expect(memberTemplate.Parameters?.RoleName?.Default).toBe('EcsGuardResponder');
+  });
+});
