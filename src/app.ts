@@ -1,0 +1,211 @@
+import type { Server } from 'node:http';
+import { App, ExpressReceiver, LogLevel } from '@slack/bolt';
+import { Queue } from 'bullmq';
+import express, { type Express } from 'express';
+import { registerCommands } from '../commands/index.js';
+import { AuditTrail } from './audit/trail.js';
+import { AwsClients, type AwsClientsOptions } from './aws/clients.js';
+import { type Clock, systemClock } from './clock.js';
+import type { Config } from './config.js';
+import type { AppContext } from './context.js';
+import { Pipeline } from './findings/pipeline.js';
+import { Poller } from './findings/poller.js';
+import { FindingStore } from './findings/store.js';
+import { guardDutyEventsRouter } from './http/events-guardduty.js';
+import { registerHealthRoutes } from './http/health.js';
+import { createLogger, type Logger } from './log.js';
+import { createMetrics } from './metrics.js';
+import { startActionWorker } from './queue/action-worker.js';
+import { QUEUE } from './queue/names.js';
+import { schedulePolls, startPollWorker } from './queue/poll-queue.js';
+import { createRedis, keyspace } from './redis.js';
+import type { Service } from './service.js';
+import { registerActions } from './slack/actions/index.js';
+import { CardRenderer } from './slack/card-renderer.js';
+import { CardStore } from './slack/card-store.js';
+import { DEFAULT_OUTBOX_OPTIONS, Outbox, type OutboxOptions } from './slack/outbox.js';
+import { createSlackClient, slackLogger } from './slack/web-client.js';
+import { packageVersion } from './version.js';
+
+export interface EcsGuardOptions {
+  log?: Logger;
+  clock?: Clock;
+  /** AWS client overrides for tests (explicit endpoint / credentials). */
+  aws?: Pick<AwsClientsOptions, 'endpoint' | 'credentials' | 'maxAttempts'>;
+  outbox?: Partial<OutboxOptions>;
+  /** How long shutdown waits for active jobs before closing anyway. */
+  shutdownTimeoutMs?: number;
+}
+
+export interface EcsGuard {
+  ctx: AppContext;
+  bolt: App;
+  http: Express;
+  /** Starts workers, the outbox, the poll schedulers and the HTTP listener. Resolves with the port. */
+  start(): Promise<number>;
+  /** Graceful stop: no new work, active work finishes (bounded), every connection closed. */
+  stop(): Promise<void>;
+}
+
+/** Wires ecs-guard together from a validated config. `main.ts` only calls this and handles signals. */
+export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsGuard {
+  const log = opts.log ?? createLogger({ level: config.logLevel });
+  const clock = opts.clock ?? systemClock;
+  const metrics = createMetrics();
+  const redis = createRedis(config.redisUrl, { name: 'ecs-guard' });
+  redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  const keys = keyspace(config.redisPrefix);
+  const aws = new AwsClients({ config, log, clock, ...opts.aws });
+  const slack = createSlackClient(config, log, metrics);
+  const audit = new AuditTrail({ redis, keys, log, clock });
+  const findings = new FindingStore(redis, keys, clock);
+  const cards = new CardStore(redis, keys, clock);
+  const renderer = new CardRenderer(cards, findings, { consoleUrl: config.consoleUrl });
+  const pipeline = new Pipeline({ findings, cards, config, log, metrics });
+  const poller = new Poller({
+    aws,
+    redis,
+    keys,
+    pipeline,
+    findings,
+    log,
+    metrics,
+    clock,
+    minSeverity: config.minSeverity,
+  });
+  const queueConnection = { connection: redis, prefix: config.redisPrefix };
+  const queues = {
+    poll: new Queue(QUEUE.poll, queueConnection),
+    actions: new Queue(QUEUE.actions, queueConnection),
+  };
+  for (const q of Object.values(queues))
+    q.on('error', (err) => log.warn({ err: err.message }, 'queue error'));
+
+  const ctx: AppContext = {
+    config,
+    log,
+    clock,
+    redis,
+    keys,
+    aws,
+    slack,
+    audit,
+    metrics,
+    findings,
+    cards,
+    renderer,
+    pipeline,
+    poller,
+    queues,
+    version: packageVersion(),
+  };
+
+  const http = express();
+  http.disable('x-powered-by');
+  // Click/command-to-ack latency: Bolt acks by ending the response, so 'finish' is the ack.
+  http.use('/slack/events', (_req, res, next) => {
+    const t0 = process.hrtime.bigint();
+    res.on('finish', () => metrics.ackLatency.observe(Number(process.hrtime.bigint() - t0) / 1e9));
+    next();
+  });
+  http.use(guardDutyEventsRouter({ pipeline, token: config.ingestToken, log }));
+  let slackOk = 0;
+  registerHealthRoutes(
+    http,
+    {
+      redis: async () => {
+        await redis.ping();
+      },
+      slack: async () => {
+        if (clock() - slackOk < 60_000) return;
+        await slack.auth.test();
+        slackOk = clock();
+      },
+      aws: async () => {
+        await aws.homeAccountId();
+      },
+    },
+    metrics,
+  );
+
+  const boltLogger = { ...slackLogger(log), getLevel: () => LogLevel.INFO };
+  const socketMode = Boolean(config.slack.appToken);
+  const receiver = socketMode
+    ? undefined
+    : new ExpressReceiver({
+        signingSecret: config.slack.signingSecret,
+        endpoints: '/slack/events',
+        app: http,
+        processBeforeResponse: false,
+        logger: boltLogger,
+      });
+  const bolt = new App({
+    token: config.slack.botToken,
+    ...(receiver ? { receiver } : { socketMode: true, appToken: config.slack.appToken }),
+    clientOptions: { slackApiUrl: config.slack.apiUrl },
+    logger: boltLogger,
+  });
+  bolt.error(async (err) => {
+    log.error({ err: err.message, code: (err as { code?: string }).code }, 'slack listener error');
+  });
+  registerActions(bolt, ctx);
+  registerCommands(bolt, ctx);
+
+  const outbox = new Outbox(
+    { findings, cards, renderer, slack, log, metrics, clock, alertChannel: config.slack.alertChannel },
+    { ...DEFAULT_OUTBOX_OPTIONS, ...opts.outbox },
+  );
+  const services: Service[] = [];
+  let server: Server | undefined;
+  let stopping: Promise<void> | undefined;
+
+  return {
+    ctx,
+    bolt,
+    http,
+    async start() {
+      const pollWorker = startPollWorker(ctx);
+      services.push({ name: 'poll-worker', close: () => pollWorker.close() });
+      services.push(...startActionWorker(ctx));
+      outbox.start();
+      services.push({ name: 'outbox', close: () => outbox.stop() });
+      await schedulePolls(queues.poll, config.regions, config.pollSeconds);
+      if (socketMode) await bolt.start();
+      const port = await new Promise<number>((resolve, reject) => {
+        server = http.listen(config.port, () => {
+          const addr = server?.address();
+          resolve(typeof addr === 'object' && addr ? addr.port : config.port);
+        });
+        server.once('error', reject);
+      });
+      log.info(
+        { port, mode: socketMode ? 'socket' : 'http', regions: config.regions, version: ctx.version },
+        'ecs-guard started',
+      );
+      return port;
+    },
+    stop() {
+      stopping ??= (async () => {
+        log.info('ecs-guard stopping');
+        // Stop taking requests first; keep-alive sockets are closed so close() can finish.
+        const closed = server ? new Promise<void>((r) => server?.close(() => r())) : Promise.resolve();
+        server?.closeIdleConnections();
+        const timeout = opts.shutdownTimeoutMs ?? 20_000;
+        const all = Promise.allSettled(services.reverse().map((s) => s.close()));
+        const timedOut = await Promise.race([
+          all.then(() => false),
+          new Promise<boolean>((r) => setTimeout(() => r(true), timeout).unref()),
+        ]);
+        if (timedOut) log.warn({ timeoutMs: timeout }, 'shutdown timed out waiting for active work');
+        if (socketMode) await bolt.stop().catch(() => {});
+        server?.closeAllConnections();
+        await closed;
+        await Promise.allSettled(Object.values(queues).map((q) => q.close()));
+        aws.destroy();
+        await redis.quit().catch(() => redis.disconnect());
+        log.info('ecs-guard stopped');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import type { WebClient } from '@slack/web-api';
+import type { Queue } from 'bullmq';
+import type { AuditTrail } from './audit/trail.js';
+import type { AwsClients } from './aws/clients.js';
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { Pipeline } from './findings/pipeline.js';
+import type { Poller } from './findings/poller.js';
+import type { FindingStore } from './findings/store.js';
+import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
+import type { Keyspace, Redis } from './redis.js';
+import type { CardRenderer } from './slack/card-renderer.js';
+import type { CardStore } from './slack/card-store.js';
+
+/**
+ * Everything a listener, command or job needs, built once in `app.ts`. Handlers take what they
+ * use from it; tests build one against the emulators and real Redis.
+ */
+export interface AppContext {
+  config: Config;
+  log: Logger;
+  clock: Clock;
+  /** Producer connection (bounded retries). Workers open their own blocking connections. */
+  redis: Redis;
+  keys: Keyspace;
+  aws: AwsClients;
+  /** Web API client for work outside a Bolt request (outbox, workers); 429s are rejected, not hidden. */
+  slack: WebClient;
+  audit: AuditTrail;
+  metrics: Metrics;
+  findings: FindingStore;
+  cards: CardStore;
+  renderer: CardRenderer;
+  pipeline: Pipeline;
+  poller: Poller;
+  queues: { poll: Queue; actions: Queue };
+  version: string;
+}

@@ -1,0 +1,93 @@
+import type { Config } from '../config.js';
+import { EcsGuardError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import { type CardStore, memberOf } from '../slack/card-store.js';
+import { groupKeyOf } from './group-key.js';
+import type { Finding } from './model.js';
+import { isEcsRuntimeFinding, normaliseFinding } from './normalise.js';
+import { routeFinding } from './route.js';
+import type { FindingStore } from './store.js';
+
+export type Source = 'poll' | 'push';
+
+export interface PipelineResult {
+  new: number;
+  updated: number;
+  duplicate: number;
+  ignored: { id?: string; reason: string }[];
+}
+
+/**
+ * The one entry point for findings, whether polled or pushed: normalise → filter → route →
+ * dedupe → channel outbox (new) or debounced card update (repeat).
+ */
+export class Pipeline {
+  constructor(
+    private readonly deps: {
+      findings: FindingStore;
+      cards: CardStore;
+      config: Pick<Config, 'routes' | 'minSeverity' | 'slack'>;
+      log: Logger;
+      metrics?: Metrics;
+    },
+  ) {}
+
+  /** Accepts raw findings in either shape (SDK v3 object or wire/EventBridge JSON). */
+  async ingestRaw(raws: unknown[], source: Source): Promise<PipelineResult> {
+    const findings: Finding[] = [];
+    const ignored: PipelineResult['ignored'] = [];
+    for (const raw of raws) {
+      try {
+        findings.push(normaliseFinding(raw));
+      } catch (err) {
+        ignored.push({ reason: err instanceof EcsGuardError ? err.message : 'malformed finding' });
+      }
+    }
+    const res = await this.ingest(findings, source);
+    res.ignored.unshift(...ignored);
+    return res;
+  }
+
+  async ingest(findings: Finding[], source: Source): Promise<PipelineResult> {
+    const out: PipelineResult = { new: 0, updated: 0, duplicate: 0, ignored: [] };
+    for (const f of findings) {
+      if (!isEcsRuntimeFinding(f)) {
+        out.ignored.push({ id: f.id, reason: `not an ECS runtime finding (${f.resourceType} ${f.type})` });
+        continue;
+      }
+      const channel = routeFinding(f, this.deps.config);
+      if (!channel) {
+        out.ignored.push({ id: f.id, reason: `severity ${f.severityLabel} is below the minimum` });
+        continue;
+      }
+      const res = await this.deps.findings.ingest(f, channel, groupKeyOf(f));
+      this.deps.metrics?.findingsIngested.inc({ source });
+      if (res.outcome === 'new') out.new++;
+      else if (res.outcome === 'duplicate') out.duplicate++;
+      else if (res.outcome === 'ignored-archived') out.ignored.push({ id: f.id, reason: 'archived' });
+      else {
+        out.updated++;
+        if (res.cardId) await this.refresh(f, res.cardId);
+      }
+    }
+    if (out.new || out.updated) {
+      this.deps.log.info(
+        { source, new: out.new, updated: out.updated, duplicate: out.duplicate, ignored: out.ignored.length },
+        'findings ingested',
+      );
+    }
+    return out;
+  }
+
+  /** A repeat of a finding that has a card: refresh its line in a group, then the card itself. */
+  private async refresh(f: Finding, cardId: string): Promise<void> {
+    const card = await this.deps.cards.get(cardId);
+    if (!card) return;
+    if (card.kind === 'group' && card.groupId) {
+      const g = await this.deps.cards.getGroup(card.groupId);
+      if (g) await this.deps.cards.addToGroup(g.groupId, g.channel, g.groupKey, [memberOf(f)]);
+    }
+    await this.deps.cards.scheduleUpdate(cardId, 1000);
+  }
+}

@@ -1,0 +1,167 @@
+import {
+  type Condition,
+  GetFindingsCommand,
+  type GuardDutyClient,
+  ListDetectorsCommand,
+  ListFindingsCommand,
+} from '@aws-sdk/client-guardduty';
+import type { AwsClients } from '../aws/clients.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { Keyspace, Redis } from '../redis.js';
+import type { SeverityLabel } from './model.js';
+import type { Pipeline } from './pipeline.js';
+import type { FindingStore } from './store.js';
+
+/** GetFindings takes at most 50 ids; ListFindings returns at most 50 a page. */
+export const GD_BATCH = 50;
+/** Each poll looks back this far before the cursor, so findings updated during a poll are not missed. */
+export const POLL_OVERLAP_MS = 2 * 60_000;
+/** First poll of a region (no cursor yet) looks back this far. */
+export const FIRST_POLL_LOOKBACK_MS = 60 * 60_000;
+/** How often cards still open are re-read to notice findings archived in GuardDuty. */
+export const RECONCILE_EVERY_MS = 5 * 60_000;
+const DETECTOR_TTL_S = 3600;
+
+const MIN_SEVERITY: Record<SeverityLabel, number> = { Low: 1, Medium: 4, High: 7, Critical: 9 };
+
+export interface PollResult {
+  region: string;
+  detectorId?: string;
+  listed: number;
+  fetched: number;
+  new: number;
+  updated: number;
+  cursor: number;
+  reconciled: number;
+}
+
+/**
+ * One poll of one region: ListFindings (ECS clusters, not archived, ≥ min severity, updated since
+ * the cursor minus an overlap) → GetFindings in batches of 50 → the pipeline. The cursor moves
+ * only after the pipeline has the findings, so a crash repeats a poll (deduped) instead of
+ * skipping one.
+ */
+export class Poller {
+  constructor(
+    private readonly deps: {
+      aws: AwsClients;
+      redis: Redis;
+      keys: Keyspace;
+      pipeline: Pipeline;
+      findings: FindingStore;
+      log: Logger;
+      metrics?: Metrics;
+      clock: Clock;
+      minSeverity: SeverityLabel;
+    },
+  ) {}
+
+  async detectorId(gd: GuardDutyClient, region: string): Promise<string | undefined> {
+    const key = this.deps.keys('detector', region);
+    const cached = await this.deps.redis.get(key);
+    if (cached) return cached;
+    const res = await gd.send(new ListDetectorsCommand({}));
+    this.deps.metrics?.awsCalls.inc({ operation: 'ListDetectors' });
+    const id = res.DetectorIds?.[0];
+    if (id) await this.deps.redis.set(key, id, 'EX', DETECTOR_TTL_S);
+    return id;
+  }
+
+  async poll(region: string): Promise<PollResult> {
+    const { aws, redis, keys, clock, pipeline, metrics, log } = this.deps;
+    const gd = await aws.guardDuty({ region });
+    const detectorId = await this.detectorId(gd, region);
+    const started = clock();
+    const cursorKey = keys('poll', 'cursor', region);
+    const cursor = Number((await redis.get(cursorKey)) ?? started - FIRST_POLL_LOOKBACK_MS);
+    const result: PollResult = {
+      region,
+      detectorId,
+      listed: 0,
+      fetched: 0,
+      new: 0,
+      updated: 0,
+      cursor,
+      reconciled: 0,
+    };
+    if (!detectorId) {
+      log.warn({ region }, 'no GuardDuty detector in region; nothing to poll');
+      metrics?.pollRuns.inc({ region, outcome: 'no-detector' });
+      return result;
+    }
+    const criterion: Record<string, Condition> = {
+      'resource.resourceType': { Equals: ['ECSCluster'] },
+      'service.archived': { Equals: ['false'] },
+      severity: { GreaterThanOrEqual: MIN_SEVERITY[this.deps.minSeverity] },
+      updatedAt: { GreaterThanOrEqual: Math.max(0, cursor - POLL_OVERLAP_MS) },
+    };
+    let next: string | undefined;
+    let newest = cursor;
+    do {
+      const page = await gd.send(
+        new ListFindingsCommand({
+          DetectorId: detectorId,
+          FindingCriteria: { Criterion: criterion },
+          SortCriteria: { AttributeName: 'updatedAt', OrderBy: 'ASC' },
+          MaxResults: GD_BATCH,
+          NextToken: next,
+        }),
+      );
+      metrics?.awsCalls.inc({ operation: 'ListFindings' });
+      const ids = page.FindingIds ?? [];
+      result.listed += ids.length;
+      if (ids.length) {
+        const got = await gd.send(new GetFindingsCommand({ DetectorId: detectorId, FindingIds: ids }));
+        metrics?.awsCalls.inc({ operation: 'GetFindings' });
+        const raws = got.Findings ?? [];
+        result.fetched += raws.length;
+        const res = await pipeline.ingestRaw(raws, 'poll');
+        result.new += res.new;
+        result.updated += res.updated;
+        for (const f of raws) newest = Math.max(newest, Date.parse(f.UpdatedAt ?? '') || 0);
+      }
+      next = page.NextToken || undefined;
+    } while (next);
+
+    result.reconciled = await this.reconcile(gd, detectorId, region);
+    // The cursor never passes "now" (clock skew between us and GuardDuty is covered by the overlap).
+    result.cursor = Math.min(Math.max(newest, cursor), started);
+    await redis.set(cursorKey, String(result.cursor));
+    await redis.set(keys('poll', 'last', region), JSON.stringify({ at: clock(), ...result }));
+    metrics?.pollRuns.inc({ region, outcome: 'ok' });
+    metrics?.pollLag.set({ region }, Math.max(0, (clock() - result.cursor) / 1000));
+    log.debug({ poll: result }, 'poll finished');
+    return result;
+  }
+
+  /**
+   * Re-reads findings whose cards are still open (at most every RECONCILE_EVERY_MS), so a finding
+   * archived in GuardDuty updates its card even if archiving did not move its `updatedAt`.
+   */
+  private async reconcile(gd: GuardDutyClient, detectorId: string, region: string): Promise<number> {
+    const { redis, keys, clock, findings, pipeline, metrics } = this.deps;
+    const gate = await redis.set(keys('poll', 'reconcile', region), '1', 'PX', RECONCILE_EVERY_MS, 'NX');
+    if (gate !== 'OK') return 0;
+    const ids = await findings.recentIds(clock() - 24 * 3600_000, 500);
+    const recs = await findings.getMany(ids);
+    const open = recs
+      .filter((r) => r && r.finding.region === region && !r.finding.archived && r.state !== 'failed')
+      .map((r) => r?.finding.id as string);
+    let n = 0;
+    for (let i = 0; i < open.length; i += GD_BATCH) {
+      const got = await gd.send(
+        new GetFindingsCommand({ DetectorId: detectorId, FindingIds: open.slice(i, i + GD_BATCH) }),
+      );
+      metrics?.awsCalls.inc({ operation: 'GetFindings' });
+      n += (await pipeline.ingestRaw(got.Findings ?? [], 'poll')).updated;
+    }
+    return n;
+  }
+
+  async lastPoll(region: string): Promise<(PollResult & { at: number }) | undefined> {
+    const raw = await this.deps.redis.get(this.deps.keys('poll', 'last', region));
+    return raw ? JSON.parse(raw) : undefined;
+  }
+}

@@ -1,0 +1,277 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { Keyspace, Redis } from '../redis.js';
+import type { Finding } from './model.js';
+
+/** What the pipeline remembers per finding id (Redis hash `finding:<id>`). */
+export interface FindingRecord {
+  finding: Finding;
+  channel: string;
+  state: 'queued' | 'posting' | 'posted' | 'grouped' | 'failed';
+  cardId?: string;
+  ts?: string;
+  groupKey: string;
+  ingestedAt: number;
+}
+
+export type IngestOutcome = 'new' | 'updated' | 'duplicate' | 'ignored-archived';
+
+export interface IngestResult {
+  outcome: IngestOutcome;
+  /** State before the update; tells the caller whether a card must be refreshed. */
+  state?: FindingRecord['state'];
+  cardId?: string;
+}
+
+// Atomic dedupe + enqueue. A new finding goes to its channel's outbox; a repeat with a higher
+// count, a later update or a changed archived flag replaces the stored data; anything else is a
+// duplicate (poll and push delivering the same finding, or a second replica).
+const INGEST = `
+local exists = redis.call('EXISTS', KEYS[1])
+if exists == 0 then
+  if ARGV[4] == '1' then return {'ignored-archived'} end
+  redis.call('HSET', KEYS[1], 'data', ARGV[1], 'count', ARGV[2], 'updatedAtMs', ARGV[3], 'archived', ARGV[4],
+    'channel', ARGV[5], 'state', 'queued', 'gk', ARGV[8], 'ingestedAt', ARGV[9])
+  redis.call('ZADD', KEYS[2], ARGV[6], ARGV[7])
+  redis.call('SADD', KEYS[3], ARGV[5])
+  redis.call('SADD', KEYS[4], ARGV[7])
+  redis.call('ZADD', KEYS[5], ARGV[9], ARGV[7])
+  return {'new'}
+end
+local oc = tonumber(redis.call('HGET', KEYS[1], 'count') or '0')
+local ou = tonumber(redis.call('HGET', KEYS[1], 'updatedAtMs') or '0')
+local oa = redis.call('HGET', KEYS[1], 'archived')
+local nc = tonumber(ARGV[2])
+local nu = tonumber(ARGV[3])
+local state = redis.call('HGET', KEYS[1], 'state') or 'queued'
+local card = redis.call('HGET', KEYS[1], 'cardId') or ''
+if nc > oc or (nc == oc and nu > ou) or (oa ~= ARGV[4] and nu >= ou) then
+  redis.call('HSET', KEYS[1], 'data', ARGV[1], 'count', ARGV[2], 'updatedAtMs', ARGV[3], 'archived', ARGV[4])
+  return {'updated', state, card}
+end
+return {'duplicate', state, card}
+`;
+
+// Takes the per-channel post slot (pacing across every replica) and pops the most urgent item.
+const TAKE = `
+if not redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[1]) then return false end
+local top = redis.call('ZPOPMAX', KEYS[1])
+if #top == 0 then
+  redis.call('DEL', KEYS[2])
+  return false
+end
+redis.call('HSET', KEYS[3], top[1], ARGV[3])
+return top
+`;
+
+// Pops every queued member of one group from a channel's outbox.
+const TAKE_GROUP = `
+local ids = redis.call('SMEMBERS', KEYS[2])
+local taken = {}
+for _, id in ipairs(ids) do
+  if redis.call('ZREM', KEYS[1], id) == 1 then
+    table.insert(taken, id)
+    redis.call('HSET', KEYS[3], id, ARGV[1])
+  end
+end
+redis.call('DEL', KEYS[2])
+return taken
+`;
+
+const RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+/** Priority: higher severity first, then earlier arrival (good until 2055). */
+export function outboxScore(severity: number, arrivalMs: number): number {
+  const tenths = Math.max(0, Math.min(100, Math.round(severity * 10)));
+  return tenths * 1e12 - (arrivalMs - 1.7e12);
+}
+
+export const newCardId = () => `c${randomBytes(12).toString('hex')}`;
+
+/**
+ * Redis state of the alert pipeline: per-finding dedupe records, per-channel outboxes and the
+ * card index. Every multi-key change is one Lua script, so replicas never double-post.
+ */
+export class FindingStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keyspace,
+    private readonly clock: Clock,
+  ) {}
+
+  async ingest(f: Finding, channel: string, groupKey: string): Promise<IngestResult> {
+    const now = this.clock();
+    const res = (await this.redis.eval(
+      INGEST,
+      5,
+      this.keys('finding', f.id),
+      this.keys('outbox', channel),
+      this.keys('outbox-channels'),
+      this.groupIndexKey(channel, groupKey),
+      this.keys('findings-by-time'),
+      JSON.stringify(f),
+      String(f.count),
+      String(Date.parse(f.updatedAt) || 0),
+      f.archived ? '1' : '0',
+      channel,
+      String(outboxScore(f.severity, now)),
+      f.id,
+      groupKey,
+      String(now),
+    )) as string[];
+    return {
+      outcome: res[0] as IngestOutcome,
+      state: res[1] as FindingRecord['state'] | undefined,
+      cardId: res[2] || undefined,
+    };
+  }
+
+  async get(id: string): Promise<FindingRecord | undefined> {
+    const h = await this.redis.hgetall(this.keys('finding', id));
+    return h.data ? toRecord(h) : undefined;
+  }
+
+  async getMany(ids: string[]): Promise<(FindingRecord | undefined)[]> {
+    if (!ids.length) return [];
+    const pipe = this.redis.pipeline();
+    for (const id of ids) pipe.hgetall(this.keys('finding', id));
+    const res = (await pipe.exec()) ?? [];
+    return res.map(([, h]) => {
+      const hash = h as Record<string, string>;
+      return hash?.data ? toRecord(hash) : undefined;
+    });
+  }
+
+  async markCard(id: string, fields: Partial<Pick<FindingRecord, 'state' | 'cardId' | 'ts'>>): Promise<void> {
+    await this.redis.hset(this.keys('finding', id), fields as Record<string, string>);
+  }
+
+  async markMany(
+    ids: string[],
+    fields: Partial<Pick<FindingRecord, 'state' | 'cardId' | 'ts'>>,
+  ): Promise<void> {
+    const pipe = this.redis.pipeline();
+    for (const id of ids) pipe.hset(this.keys('finding', id), fields as Record<string, string>);
+    await pipe.exec();
+  }
+
+  channels(): Promise<string[]> {
+    return this.redis.smembers(this.keys('outbox-channels'));
+  }
+
+  backlog(channel: string): Promise<number> {
+    return this.redis.zcard(this.keys('outbox', channel));
+  }
+
+  /** Tries to take the channel's post slot for `slotMs`; returns the popped finding id or null. */
+  async take(channel: string, slotMs: number): Promise<{ id: string; score: number; token: string } | null> {
+    const token = randomBytes(8).toString('hex');
+    const res = (await this.redis.eval(
+      TAKE,
+      3,
+      this.keys('outbox', channel),
+      this.keys('slot', channel),
+      this.keys('inflight', channel),
+      String(slotMs),
+      token,
+      String(this.clock()),
+    )) as [string, string] | null;
+    return res ? { id: res[0], score: Number(res[1]), token } : null;
+  }
+
+  async takeGroup(channel: string, groupKey: string): Promise<string[]> {
+    return (await this.redis.eval(
+      TAKE_GROUP,
+      3,
+      this.keys('outbox', channel),
+      this.groupIndexKey(channel, groupKey),
+      this.keys('inflight', channel),
+      String(this.clock()),
+    )) as string[];
+  }
+
+  /** Takes the channel's post slot without popping anything (for a deferred group card). */
+  async acquireSlot(channel: string, slotMs: number): Promise<boolean> {
+    return (await this.redis.set(this.keys('slot', channel), 'direct', 'PX', slotMs, 'NX')) === 'OK';
+  }
+
+  /** Gives the slot back early (nothing was posted) so the next item need not wait. */
+  async releaseSlot(channel: string, token: string): Promise<void> {
+    await this.redis.eval(RELEASE, 1, this.keys('slot', channel), token);
+  }
+
+  /** Blocks the channel (after a 429) for `ms`. */
+  async holdSlot(channel: string, ms: number): Promise<void> {
+    await this.redis.set(this.keys('slot', channel), 'retry-after', 'PX', Math.max(1, Math.ceil(ms)));
+  }
+
+  /** Puts ids back in the outbox (post failed) with their priority unchanged. */
+  async requeue(channel: string, items: { id: string; score: number; groupKey: string }[]): Promise<void> {
+    if (!items.length) return;
+    const pipe = this.redis.pipeline();
+    for (const it of items) {
+      pipe.zadd(this.keys('outbox', channel), it.score, it.id);
+      pipe.sadd(this.groupIndexKey(channel, it.groupKey), it.id);
+      pipe.hdel(this.keys('inflight', channel), it.id);
+    }
+    await pipe.exec();
+  }
+
+  async done(channel: string, ids: string[]): Promise<void> {
+    if (!ids.length) return;
+    const pipe = this.redis.pipeline();
+    pipe.hdel(this.keys('inflight', channel), ...ids);
+    await pipe.exec();
+  }
+
+  async dropFromGroupIndex(channel: string, groupKey: string, id: string): Promise<void> {
+    await this.redis.srem(this.groupIndexKey(channel, groupKey), id);
+  }
+
+  /**
+   * Items popped by a process that died before posting go back to the outbox. `olderThanMs`
+   * must exceed the longest post attempt.
+   */
+  async recoverInflight(channel: string, olderThanMs: number): Promise<number> {
+    const inflight = await this.redis.hgetall(this.keys('inflight', channel));
+    const cutoff = this.clock() - olderThanMs;
+    let n = 0;
+    for (const [id, at] of Object.entries(inflight)) {
+      if (Number(at) > cutoff) continue;
+      const rec = await this.get(id);
+      if (rec && (rec.state === 'queued' || rec.state === 'posting')) {
+        await this.requeue(channel, [
+          { id, score: outboxScore(rec.finding.severity, rec.ingestedAt), groupKey: rec.groupKey },
+        ]);
+        n++;
+      } else {
+        await this.redis.hdel(this.keys('inflight', channel), id);
+      }
+    }
+    return n;
+  }
+
+  /** Finding ids ingested between two times, newest first (for `/ecs-guard findings`). */
+  async recentIds(sinceMs: number, limit: number): Promise<string[]> {
+    return this.redis.zrevrangebyscore(this.keys('findings-by-time'), '+inf', sinceMs, 'LIMIT', 0, limit);
+  }
+
+  private groupIndexKey(channel: string, groupKey: string): string {
+    return this.keys('outbox', channel, 'g', groupKey);
+  }
+}
+
+function toRecord(h: Record<string, string>): FindingRecord {
+  return {
+    finding: JSON.parse(h.data as string) as Finding,
+    channel: h.channel as string,
+    state: (h.state ?? 'queued') as FindingRecord['state'],
+    cardId: h.cardId || undefined,
+    ts: h.ts || undefined,
+    groupKey: h.gk ?? '',
+    ingestedAt: Number(h.ingestedAt ?? 0),
+  };
+}

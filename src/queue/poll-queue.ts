@@ -1,0 +1,56 @@
+import { type Queue, Worker } from 'bullmq';
+import type { AppContext } from '../context.js';
+import { createRedis } from '../redis.js';
+import { QUEUE } from './names.js';
+
+export const schedulerId = (region: string) => `poll-${region}`;
+
+/**
+ * One BullMQ job scheduler per region. Schedulers are idempotent upserts keyed by id, so every
+ * replica can call this at start-up and the poll still runs once per interval cluster-wide.
+ */
+export async function schedulePolls(queue: Queue, regions: string[], pollSeconds: number): Promise<void> {
+  const wanted = new Set(pollSeconds > 0 ? regions.map(schedulerId) : []);
+  for (const s of await queue.getJobSchedulers(0, 999)) {
+    if (s.key && !wanted.has(s.key)) await queue.removeJobScheduler(s.key);
+  }
+  if (pollSeconds <= 0) return;
+  for (const region of regions) {
+    await queue.upsertJobScheduler(
+      schedulerId(region),
+      { every: pollSeconds * 1000, immediately: true },
+      {
+        name: 'poll',
+        data: { region },
+        opts: {
+          attempts: 3,
+          backoff: { type: 'exponential', delay: 2000 },
+          removeOnComplete: 50,
+          removeOnFail: 200,
+        },
+      },
+    );
+  }
+}
+
+/** Runs polls. Concurrency 1 per replica; a region's poll is one job, so it never overlaps itself. */
+export function startPollWorker(ctx: AppContext): Worker {
+  const connection = createRedis(ctx.config.redisUrl, { blocking: true, name: 'ecs-guard-poll-worker' });
+  const worker = new Worker(
+    QUEUE.poll,
+    async (job) => {
+      const region = String(job.data.region);
+      try {
+        return await ctx.poller.poll(region);
+      } catch (err) {
+        ctx.metrics.pollRuns.inc({ region, outcome: 'error' });
+        ctx.log.warn({ err, region, attempt: job.attemptsMade + 1 }, 'poll failed');
+        throw err;
+      }
+    },
+    { connection, prefix: ctx.config.redisPrefix, concurrency: 1 },
+  );
+  worker.on('error', (err) => ctx.log.error({ err }, 'poll worker error'));
+  worker.on('closed', () => connection.disconnect());
+  return worker;
+}

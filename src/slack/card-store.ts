@@ -1,0 +1,199 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { Finding } from '../findings/model.js';
+import type { Keyspace, Redis } from '../redis.js';
+import type { CardState } from './blocks/card-state.js';
+
+/** A card ecs-guard posted (Redis hash `card:<cardId>`). The button value is only `cardId`. */
+export interface CardRecord {
+  cardId: string;
+  kind: 'finding' | 'group';
+  findingId?: string;
+  groupId?: string;
+  channel: string;
+  ts?: string;
+  /** Action state shown on the card (pending request, outcome, archived, expired). */
+  state: CardState;
+}
+
+/** One member line of a group card; small so that a 10,000-member group renders cheaply. */
+export interface GroupMember {
+  id: string;
+  taskId?: string;
+  container?: string;
+  lastSeen?: string;
+  count: number;
+  severity: number;
+}
+
+export interface GroupRecord {
+  groupId: string;
+  groupKey: string;
+  channel: string;
+  cardId: string;
+  /** The first member's finding: type, cluster, service, account and region of the whole group. */
+  first: Finding;
+}
+
+export const newGroupId = () => `g${randomBytes(12).toString('hex')}`;
+
+const ID_RE = /^[cg][0-9a-f]{24}$/;
+/** Card ids come back from Slack in button values: anything not of our shape is forged. */
+export const isCardId = (s: unknown): s is string =>
+  typeof s === 'string' && ID_RE.test(s) && s.startsWith('c');
+
+export const GROUP_OPEN_MS = 10 * 60_000;
+
+export class CardStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keyspace,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(rec: Omit<CardRecord, 'ts'>): Promise<void> {
+    await this.redis.hset(this.keys('card', rec.cardId), {
+      kind: rec.kind,
+      findingId: rec.findingId ?? '',
+      groupId: rec.groupId ?? '',
+      channel: rec.channel,
+      state: JSON.stringify(rec.state),
+    });
+  }
+
+  async get(cardId: string): Promise<CardRecord | undefined> {
+    if (!isCardId(cardId)) return undefined;
+    const h = await this.redis.hgetall(this.keys('card', cardId));
+    if (!h.kind) return undefined;
+    return {
+      cardId,
+      kind: h.kind as CardRecord['kind'],
+      findingId: h.findingId || undefined,
+      groupId: h.groupId || undefined,
+      channel: h.channel as string,
+      ts: h.ts || undefined,
+      state: JSON.parse(h.state ?? '{}') as CardState,
+    };
+  }
+
+  async setTs(cardId: string, ts: string): Promise<void> {
+    await this.redis.hset(this.keys('card', cardId), 'ts', ts);
+  }
+
+  async setState(cardId: string, state: CardState): Promise<void> {
+    await this.redis.hset(this.keys('card', cardId), 'state', JSON.stringify(state));
+  }
+
+  /**
+   * Read-modify-write of a card's state under WATCH, so two clicks on one card never lose an
+   * update. `change` returns the new state, or undefined to leave it unchanged.
+   */
+  async updateState(
+    cardId: string,
+    change: (s: CardState) => CardState | undefined,
+  ): Promise<CardState | undefined> {
+    const key = this.keys('card', cardId);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const conn = this.redis.duplicate();
+      try {
+        await conn.watch(key);
+        const raw = await conn.hget(key, 'state');
+        if (raw === null) {
+          await conn.unwatch();
+          return undefined;
+        }
+        const next = change(JSON.parse(raw) as CardState);
+        if (!next) {
+          await conn.unwatch();
+          return JSON.parse(raw) as CardState;
+        }
+        const res = await conn.multi().hset(key, 'state', JSON.stringify(next)).exec();
+        if (res) return next;
+      } finally {
+        conn.disconnect();
+      }
+    }
+    throw new Error(`card ${cardId}: too much contention updating state`);
+  }
+
+  // --- groups -------------------------------------------------------------------------------
+
+  async createGroup(g: GroupRecord, members: GroupMember[]): Promise<void> {
+    const pipe = this.redis.multi();
+    pipe.hset(this.keys('group', g.groupId), {
+      groupKey: g.groupKey,
+      channel: g.channel,
+      cardId: g.cardId,
+      first: JSON.stringify(g.first),
+    });
+    this.addMembersTo(pipe, g.groupId, members);
+    pipe.set(this.keys('group-open', g.channel, g.groupKey), g.groupId, 'PX', GROUP_OPEN_MS);
+    await pipe.exec();
+  }
+
+  async openGroup(channel: string, groupKey: string): Promise<string | undefined> {
+    return (await this.redis.get(this.keys('group-open', channel, groupKey))) ?? undefined;
+  }
+
+  async addToGroup(
+    groupId: string,
+    channel: string,
+    groupKey: string,
+    members: GroupMember[],
+  ): Promise<void> {
+    const pipe = this.redis.multi();
+    this.addMembersTo(pipe, groupId, members);
+    pipe.pexpire(this.keys('group-open', channel, groupKey), GROUP_OPEN_MS);
+    await pipe.exec();
+  }
+
+  async getGroup(groupId: string): Promise<(GroupRecord & { members: GroupMember[] }) | undefined> {
+    const h = await this.redis.hgetall(this.keys('group', groupId));
+    if (!h.groupKey) return undefined;
+    const raw = await this.redis.hgetall(this.keys('group', groupId, 'members'));
+    const members = Object.values(raw).map((v) => JSON.parse(v) as GroupMember);
+    return {
+      groupId,
+      groupKey: h.groupKey,
+      channel: h.channel as string,
+      cardId: h.cardId as string,
+      first: JSON.parse(h.first as string) as Finding,
+      members,
+    };
+  }
+
+  // --- debounced card updates -----------------------------------------------------------------
+
+  /** Asks for the card to be re-rendered and `chat.update`d after `delayMs` (coalescing repeats). */
+  async scheduleUpdate(cardId: string, delayMs = 1000): Promise<void> {
+    await this.redis.zadd(this.keys('updates'), 'NX', this.clock() + delayMs, cardId);
+  }
+
+  /** Claims up to `n` due updates; each is returned to exactly one caller across replicas. */
+  async claimDueUpdates(n: number): Promise<string[]> {
+    const due = await this.redis.zrangebyscore(this.keys('updates'), 0, this.clock(), 'LIMIT', 0, n);
+    const claimed: string[] = [];
+    for (const id of due) if ((await this.redis.zrem(this.keys('updates'), id)) === 1) claimed.push(id);
+    return claimed;
+  }
+
+  pendingUpdates(): Promise<number> {
+    return this.redis.zcard(this.keys('updates'));
+  }
+
+  private addMembersTo(pipe: ReturnType<Redis['multi']>, groupId: string, members: GroupMember[]): void {
+    if (!members.length) return;
+    const flat: string[] = [];
+    for (const m of members) flat.push(m.id, JSON.stringify(m));
+    pipe.hset(this.keys('group', groupId, 'members'), ...flat);
+  }
+}
+
+export const memberOf = (f: Finding): GroupMember => ({
+  id: f.id,
+  taskId: f.taskId,
+  container: f.container?.name,
+  lastSeen: f.lastSeen ?? f.updatedAt,
+  count: f.count,
+  severity: f.severity,
+});

@@ -1,0 +1,287 @@
+import type { WebClient } from '@slack/web-api';
+import type { Clock } from '../clock.js';
+import type { FindingRecord, FindingStore } from '../findings/store.js';
+import { newCardId } from '../findings/store.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { CardRenderer } from './card-renderer.js';
+import { type CardStore, memberOf, newGroupId } from './card-store.js';
+import { isRateLimited, slackErrorCode } from './web-client.js';
+
+export interface OutboxOptions {
+  /** Minimum gap between two posts in one channel, cluster-wide. Slack allows about 1/s. */
+  slotMs: number;
+  /** A backlog longer than this many posts (≈ seconds) turns same-type findings into group cards. */
+  groupAfter: number;
+  /** How often an idle drainer looks for work. */
+  tickMs: number;
+  /** Minimum gap between two `chat.update` calls (Tier 3: about 50 a minute per workspace). */
+  updateGapMs: number;
+}
+
+export const DEFAULT_OUTBOX_OPTIONS: OutboxOptions = {
+  slotMs: 1050,
+  groupAfter: 60,
+  tickMs: 100,
+  updateGapMs: 1100,
+};
+
+const PERMANENT = new Set([
+  'channel_not_found',
+  'not_in_channel',
+  'is_archived',
+  'invalid_blocks',
+  'msg_too_long',
+]);
+
+/**
+ * Drains every channel's outbox at Slack's pace and applies debounced card updates. Runs in every
+ * replica; Redis slots make the pace and the ownership of each item cluster-wide.
+ */
+export class Outbox {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = true;
+  private nextUpdateAt = 0;
+  private readonly attempts = new Map<string, number>();
+
+  constructor(
+    private readonly deps: {
+      findings: FindingStore;
+      cards: CardStore;
+      renderer: CardRenderer;
+      slack: WebClient;
+      log: Logger;
+      metrics?: Metrics;
+      clock: Clock;
+      alertChannel: string;
+    },
+    private readonly opts: OutboxOptions = DEFAULT_OUTBOX_OPTIONS,
+  ) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    const loop = async () => {
+      if (this.stopped) return;
+      this.running = this.tick().catch((err) => this.deps.log.error({ err }, 'outbox tick failed'));
+      await this.running;
+      if (!this.stopped) this.timer = setTimeout(loop, this.opts.tickMs);
+    };
+    this.timer = setTimeout(loop, 0);
+  }
+
+  /** Stops taking new items and waits for the post in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One pass: at most one post per channel (plus any items that join an open group), then updates. */
+  async tick(): Promise<void> {
+    const channels = await this.deps.findings.channels();
+    await Promise.all(channels.map((c) => this.drainChannel(c)));
+    await this.applyUpdates();
+  }
+
+  private async drainChannel(channel: string): Promise<void> {
+    for (let i = 0; i < 1000; i++) {
+      const taken = await this.deps.findings.take(channel, this.opts.slotMs);
+      if (!taken) return;
+      const posted = await this.handle(channel, taken);
+      if (posted) return;
+      // Nothing was posted (joined a group, or stale item): give the slot back and go on.
+      await this.deps.findings.releaseSlot(channel, taken.token);
+    }
+  }
+
+  /** Returns true when a Slack post was attempted (the slot is spent). */
+  private async handle(channel: string, taken: { id: string; score: number }): Promise<boolean> {
+    const { findings, cards } = this.deps;
+    const rec = await findings.get(taken.id);
+    if (!rec || (rec.state !== 'queued' && rec.state !== 'posting')) {
+      await findings.done(channel, [taken.id]);
+      return false;
+    }
+    const openGroupId = await cards.openGroup(channel, rec.groupKey);
+    if (openGroupId) {
+      await this.joinGroup(channel, openGroupId, [rec]);
+      return false;
+    }
+    const backlog = await findings.backlog(channel);
+    let members: FindingRecord[] = [rec];
+    if (backlog + 1 > this.opts.groupAfter) {
+      const others = (await findings.takeGroup(channel, rec.groupKey)).filter((id) => id !== rec.finding.id);
+      const recs = await findings.getMany(others);
+      members = members.concat(recs.filter((r): r is FindingRecord => !!r && r.state === 'queued'));
+    } else {
+      await findings.dropFromGroupIndex(channel, rec.groupKey, rec.finding.id);
+    }
+    if (members.length > 1) await this.postGroup(channel, members, taken.score);
+    else await this.postSingle(channel, rec, taken.score);
+    return true;
+  }
+
+  private async joinGroup(channel: string, groupId: string, recs: FindingRecord[]): Promise<void> {
+    const { findings, cards } = this.deps;
+    const group = await cards.getGroup(groupId);
+    if (!group) return;
+    await cards.addToGroup(
+      groupId,
+      channel,
+      group.groupKey,
+      recs.map((r) => memberOf(r.finding)),
+    );
+    const ids = recs.map((r) => r.finding.id);
+    await findings.markMany(ids, { state: 'grouped', cardId: group.cardId });
+    for (const r of recs) await findings.dropFromGroupIndex(channel, r.groupKey, r.finding.id);
+    await findings.done(channel, ids);
+    await cards.scheduleUpdate(group.cardId, 2000);
+    this.deps.metrics?.findingsGrouped.inc(recs.length);
+  }
+
+  private async postSingle(channel: string, rec: FindingRecord, score: number): Promise<void> {
+    const { findings, cards, renderer } = this.deps;
+    const id = rec.finding.id;
+    let cardId = rec.cardId;
+    if (!cardId) {
+      cardId = newCardId();
+      await cards.create({ cardId, kind: 'finding', findingId: id, channel, state: { cardId } });
+      await findings.markCard(id, { state: 'posting', cardId });
+    }
+    const rendered = await renderer.render(cardId);
+    if (!rendered) return;
+    const ok = await this.post(channel, rendered, [{ id, score, groupKey: rec.groupKey }]);
+    if (!ok) return;
+    await cards.setTs(cardId, ok);
+    await findings.markCard(id, { state: 'posted', ts: ok });
+    await findings.done(channel, [id]);
+    this.deps.metrics?.cardsPosted.inc();
+    this.deps.log.info({ findingId: id, channel, cardId, ts: ok }, 'card posted');
+  }
+
+  private async postGroup(channel: string, members: FindingRecord[], score: number): Promise<void> {
+    const { findings, cards, renderer } = this.deps;
+    const first = members[0] as FindingRecord;
+    const groupId = newGroupId();
+    const cardId = newCardId();
+    await cards.createGroup(
+      { groupId, groupKey: first.groupKey, channel, cardId, first: first.finding },
+      members.map((m) => memberOf(m.finding)),
+    );
+    await cards.create({ cardId, kind: 'group', groupId, channel, state: { cardId } });
+    const ids = members.map((m) => m.finding.id);
+    await findings.markMany(ids, { state: 'grouped', cardId });
+    await findings.done(channel, ids);
+    this.deps.metrics?.cardsGrouped.inc();
+    this.deps.metrics?.findingsGrouped.inc(members.length);
+    const rendered = await renderer.render(cardId);
+    if (!rendered) return;
+    const ts = await this.post(channel, rendered, []);
+    if (ts) {
+      await cards.setTs(cardId, ts);
+      this.deps.log.info(
+        { channel, cardId, groupKey: first.groupKey, members: ids.length },
+        'group card posted',
+      );
+    } else {
+      // The members are safely in the group; post the group card on the next slot.
+      await cards.scheduleUpdate(cardId, 1000);
+    }
+    void score;
+  }
+
+  /**
+   * Posts; on failure puts `requeue` items back (a 429 also blocks the channel for Retry-After).
+   * Returns the message ts or undefined.
+   */
+  private async post(
+    channel: string,
+    card: { text: string; blocks: unknown[] },
+    requeue: { id: string; score: number; groupKey: string }[],
+  ): Promise<string | undefined> {
+    const { findings, slack, log } = this.deps;
+    try {
+      const res = await slack.chat.postMessage({
+        channel,
+        text: card.text,
+        blocks: card.blocks as never,
+        unfurl_links: false,
+        unfurl_media: false,
+      });
+      for (const r of requeue) this.attempts.delete(r.id);
+      return res.ts as string;
+    } catch (err) {
+      if (isRateLimited(err)) {
+        log.warn({ channel, retryAfter: err.retryAfter }, 'slack rate limited; holding channel');
+        await findings.holdSlot(channel, err.retryAfter * 1000);
+        await findings.requeue(channel, requeue);
+        return undefined;
+      }
+      const code = slackErrorCode(err);
+      const tries = (this.attempts.get(requeue[0]?.id ?? '') ?? 0) + 1;
+      if (code && PERMANENT.has(code)) {
+        log.error({ channel, code, ids: requeue.map((r) => r.id) }, 'slack refused the card; marked failed');
+        for (const r of requeue) await findings.markCard(r.id, { state: 'failed' });
+        await findings.done(
+          channel,
+          requeue.map((r) => r.id),
+        );
+        return undefined;
+      }
+      log.warn({ channel, code, tries }, 'card post failed; will retry');
+      for (const r of requeue) this.attempts.set(r.id, tries);
+      await findings.holdSlot(channel, Math.min(30_000, 1000 * 2 ** Math.min(tries, 5)));
+      await findings.requeue(channel, requeue);
+      return undefined;
+    }
+  }
+
+  /** Applies due card updates (repeats, group growth, archived), paced for Tier 3. */
+  private async applyUpdates(): Promise<void> {
+    const { cards, renderer, slack, log, clock } = this.deps;
+    if (clock() < this.nextUpdateAt) return;
+    const [cardId] = await cards.claimDueUpdates(1);
+    if (!cardId) return;
+    const card = await cards.get(cardId);
+    if (!card) return;
+    const rendered = await renderer.render(card);
+    if (!rendered) return;
+    this.nextUpdateAt = clock() + this.opts.updateGapMs;
+    try {
+      if (card.ts) {
+        await slack.chat.update({
+          channel: card.channel,
+          ts: card.ts,
+          text: rendered.text,
+          blocks: rendered.blocks,
+        });
+        this.deps.metrics?.cardsUpdated.inc();
+      } else if (card.kind === 'group') {
+        // A group card whose first post failed: post it now (counts as this channel's post).
+        if (!(await this.deps.findings.acquireSlot(card.channel, this.opts.slotMs))) {
+          await cards.scheduleUpdate(cardId, 500);
+          return;
+        }
+        const res = await slack.chat.postMessage({
+          channel: card.channel,
+          text: rendered.text,
+          blocks: rendered.blocks,
+          unfurl_links: false,
+        });
+        await cards.setTs(cardId, res.ts as string);
+      } else {
+        await cards.scheduleUpdate(cardId, 1000); // first post still in flight
+      }
+    } catch (err) {
+      if (isRateLimited(err)) {
+        this.nextUpdateAt = clock() + err.retryAfter * 1000;
+        await cards.scheduleUpdate(cardId, err.retryAfter * 1000);
+        return;
+      }
+      log.warn({ err, cardId }, 'card update failed; will retry');
+      await cards.scheduleUpdate(cardId, 5000);
+    }
+  }
+}
