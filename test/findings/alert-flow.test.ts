@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addFindingFor } from '../../src/sandbox/aws/index.js';
+import { type Harness, PEOPLE, startHarness } from '../helpers/harness.js';
+import { waitFor } from '../helpers/wait.js';
+
+// The alert path end to end in one process: a finding seeded in the AWS emulator is polled,
+// normalised, routed, deduplicated and posted as a card to the Slack emulator.
+describe('alert flow (poll → card)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const web = () => h.estate.services.web!;
+
+  it('posts one card with the task context and the three buttons', async () => {
+    const f = addFindingFor(h.aws.state, {
+      type: 'Execution:Runtime/ReverseShell',
+      task: web().tasks[0]!,
+      severity: 8,
+    });
+    const res = await h.guard.ctx.poller.poll('us-east-1');
+    expect(res.fetched).toBeGreaterThanOrEqual(1);
+    const msg = await waitFor(
+      () => h.slack.messages(PEOPLE.alerts).find((m) => JSON.stringify(m.blocks).includes(f.id)),
+      {
+        what: 'card in #security-alerts',
+      },
+    );
+    const text = JSON.stringify(msg.blocks);
+    expect(text).toContain('Execution:Runtime/ReverseShell');
+    expect(text).toContain('prod-web');
+    const labels = (msg.blocks as { type: string; elements?: { text?: { text: string } }[] }[])
+      .filter((b) => b.type === 'actions')
+      .flatMap((b) => b.elements ?? [])
+      .map((e) => e.text?.text);
+    expect(labels).toEqual(expect.arrayContaining(['Stop task', 'Archive', 'ECS context']));
+  });
+
+  it('updates the card in place on a repeat and never posts twice (poll + push)', async () => {
+    const f = addFindingFor(h.aws.state, {
+      type: 'Impact:Runtime/CryptoMinerExecuted',
+      task: web().tasks[1]!,
+      severity: 8,
+    });
+    await h.guard.ctx.poller.poll('us-east-1');
+    const card = await waitFor(() =>
+      h.slack.messages(PEOPLE.alerts).find((m) => JSON.stringify(m.blocks).includes(f.id)),
+    );
+    // The same finding pushed through EventBridge, then a repeat with a higher count.
+    const push = await fetch(`${h.baseUrl}/events/guardduty`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer test-ingest-token-0123456789', 'content-type': 'application/json' },
+      body: JSON.stringify({ 'detail-type': 'GuardDuty Finding', source: 'aws.guardduty', detail: f }),
+    });
+    expect(push.status).toBe(202);
+    expect((await push.json()).duplicate).toBe(1);
+    h.aws.state.updateFinding(f.id, { countBy: 6, at: Date.now() + 1000 });
+    await h.guard.ctx.poller.poll('us-east-1');
+    await waitFor(() => h.slack.calls('chat.update').some((c) => JSON.stringify(c.args).includes(f.id)), {
+      what: 'chat.update of the card',
+    });
+    const cards = h.slack.messages(PEOPLE.alerts).filter((m) => JSON.stringify(m.blocks).includes(f.id));
+    expect(cards).toHaveLength(1);
+    expect(cards[0]?.ts).toBe(card.ts);
+  });
+
+  it('guards the EventBridge endpoint', async () => {
+    const url = `${h.baseUrl}/events/guardduty`;
+    expect((await fetch(url, { method: 'POST', body: '{}' })).status).toBe(401);
+    const auth = { authorization: 'Bearer test-ingest-token-0123456789' };
+    const bad = await fetch(url, { method: 'POST', headers: auth, body: '{not json' });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).reason).toMatch(/malformed JSON/);
+    const other = await fetch(url, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({
+        'detail-type': 'GuardDuty Finding',
+        source: 'aws.guardduty',
+        detail: {
+          id: 'x1',
+          type: 'Recon:EC2/PortProbeUnprotectedPort',
+          accountId: '111122223333',
+          region: 'us-east-1',
+          severity: 2,
+          resource: { resourceType: 'Instance' },
+          updatedAt: new Date().toISOString(),
+          createdAt: new Date().toISOString(),
+          service: {},
+        },
+      }),
+    });
+    expect(other.status).toBe(202);
+    expect((await other.json()).ignored[0].reason).toMatch(/not an ECS runtime finding/);
+  });
+});

@@ -1,0 +1,185 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createEcsGuard, type EcsGuard, type EcsGuardOptions } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
+import { type AwsEmulator, type Estate, seedEstate, startAwsEmulator } from '../../src/sandbox/aws/index.js';
+import { type SlackEmulator, SlackTestClient, startSlackEmulator } from '../../src/sandbox/slack/index.js';
+import { dropPrefix, REDIS_URL, testPrefix, testRedis } from './redis.js';
+import { waitFor } from './wait.js';
+
+export const INGEST_TOKEN = 'test-ingest-token-0123456789';
+
+/** Slack people every harness has: a requester, two approvers (one through a user group), an outsider. */
+export const PEOPLE = {
+  requester: 'UREQUESTER',
+  approver: 'UAPPROVER1',
+  groupApprover: 'UAPPROVER2',
+  outsider: 'UOUTSIDER1',
+  approverGroup: 'SAPPROVERS',
+  alerts: 'CALERTS001',
+  prod: 'CPRODSEC01',
+};
+
+export interface Emulators {
+  aws: AwsEmulator;
+  slack: SlackEmulator;
+  estate: Estate;
+  prefix: string;
+  /** Environment for the bot (in-process via loadConfig, or a child process). */
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/** Starts the AWS and Slack emulators with a seeded estate and returns the bot's environment. */
+export async function startEmulators(
+  opts: { env?: Record<string, string>; region?: string } = {},
+): Promise<Emulators> {
+  const region = opts.region ?? 'us-east-1';
+  const aws = await startAwsEmulator();
+  const estate = seedEstate(aws.state, { regions: [region, 'eu-west-1'] });
+  const slack = await startSlackEmulator({
+    users: [
+      { id: PEOPLE.requester, name: 'rita' },
+      { id: PEOPLE.approver, name: 'alice' },
+      { id: PEOPLE.groupApprover, name: 'gus' },
+      { id: PEOPLE.outsider, name: 'oscar' },
+    ],
+    channels: [
+      { id: PEOPLE.alerts, name: 'security-alerts' },
+      { id: PEOPLE.prod, name: 'prod-security' },
+    ],
+    groups: [{ id: PEOPLE.approverGroup, handle: 'sec-approvers', users: [PEOPLE.groupApprover] }],
+  });
+  const prefix = testPrefix('h');
+  const env: Record<string, string> = {
+    SLACK_BOT_TOKEN: slack.botToken,
+    SLACK_SIGNING_SECRET: slack.signingSecret,
+    SLACK_API_URL: slack.apiUrl,
+    SLACK_ALERT_CHANNEL: PEOPLE.alerts,
+    ECS_GUARD_APPROVERS: `${PEOPLE.approver},${PEOPLE.approverGroup}`,
+    ECS_GUARD_MIN_SEVERITY: 'low',
+    ECS_GUARD_POLL_SECONDS: '0',
+    ECS_GUARD_REGIONS: region,
+    ECS_GUARD_MEMBER_ROLE: `arn:aws:iam::{accountId}:role/${estate.roleName}`,
+    ECS_GUARD_EXTERNAL_ID: estate.externalId,
+    ECS_GUARD_INGEST_TOKEN: INGEST_TOKEN,
+    ECS_GUARD_REDIS_PREFIX: prefix,
+    REDIS_URL,
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    AWS_REGION: region,
+    AWS_ACCESS_KEY_ID: aws.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: aws.credentials.secretAccessKey,
+    AWS_ENDPOINT_URL: aws.url,
+    ...opts.env,
+  };
+  return {
+    aws,
+    slack,
+    estate,
+    prefix,
+    env,
+    async close() {
+      await Promise.allSettled([aws.close(), slack.close()]);
+      const r = testRedis();
+      await dropPrefix(r, prefix);
+      await r.quit();
+    },
+  };
+}
+
+export interface Harness extends Emulators {
+  guard: EcsGuard;
+  port: number;
+  baseUrl: string;
+  client: SlackTestClient;
+}
+
+/** The bot in this process (fast, inspectable) against the emulators and real Redis. */
+export async function startHarness(
+  opts: { env?: Record<string, string>; region?: string; guard?: EcsGuardOptions } = {},
+): Promise<Harness> {
+  const emus = await startEmulators(opts);
+  const config = loadConfig(emus.env);
+  const guard = createEcsGuard(config, {
+    log: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    aws: { endpoint: emus.aws.url, credentials: emus.aws.credentials, maxAttempts: 3 },
+    ...opts.guard,
+  });
+  const port = await guard.start();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const client = new SlackTestClient({ eventsUrl: `${baseUrl}/slack/events`, emulator: emus.slack });
+  return {
+    ...emus,
+    guard,
+    port,
+    baseUrl,
+    client,
+    async close() {
+      await guard.stop();
+      await emus.close();
+    },
+  };
+}
+
+export interface BotProcess {
+  child: ChildProcess;
+  port: number;
+  baseUrl: string;
+  output(): string;
+  /** Sends a signal and waits for the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Runs the built bot (`node dist/src/main.js`, what `npm start` runs) as a child process. */
+export async function startBotProcess(env: Record<string, string>, port = 0): Promise<BotProcess> {
+  const chosen = port || (await freePort());
+  const child = spawn(process.execPath, ['dist/src/main.js'], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      ...env,
+      PORT: String(chosen),
+      LOG_LEVEL: env.LOG_LEVEL === 'silent' ? 'info' : (env.LOG_LEVEL ?? 'info'),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d) => {
+    out += d;
+  });
+  child.stderr?.on('data', (d) => {
+    out += d;
+  });
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const baseUrl = `http://127.0.0.1:${chosen}`;
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`bot exited: ${out}`);
+      return (await fetch(`${baseUrl}/healthz`)).ok;
+    },
+    { timeoutMs: 20_000, what: 'bot /healthz' },
+  );
+  return {
+    child,
+    port: chosen,
+    baseUrl,
+    output: () => out,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const p = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => resolve(p));
+    });
+    s.on('error', reject);
+  });
+}
