@@ -4,6 +4,8 @@ import { isEcsRuntimeFinding, normaliseFinding, toIso } from '../../src/findings
 import { severityAtLeast, severityLabel } from '../../src/findings/severity.js';
 import { EVENTBRIDGE, fixture, SDK, sdkFixture, WIRE, WIRE_FIXTURES } from './fixtures.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: tests poke into raw fixture JSON
+type Any = any;
 const clone = <T>(v: T): T => structuredClone(v);
 
 describe('normaliseFinding: the synthetic ECS/Fargate runtime finding', () => {
@@ -174,7 +176,7 @@ describe('normaliseFinding: the GuardDuty agent sidecar', () => {
 
   it('is never picked as the affected container, in either order or shape', () => {
     const raw = clone(fixture(WIRE));
-    const task = (raw.resource as any).ecsClusterDetails.taskDetails;
+    const task = (raw.resource as Any).ecsClusterDetails.taskDetails;
     const app = task.containers[0];
     task.containers = [sidecar, app];
     expect(normaliseFinding(raw).container?.name).toBe('web');
@@ -182,14 +184,14 @@ describe('normaliseFinding: the GuardDuty agent sidecar', () => {
     expect(normaliseFinding(raw).container?.name).toBe('web');
 
     const sdk = clone(sdkFixture(SDK));
-    const sdkTask = (sdk.Resource as any).EcsClusterDetails.TaskDetails;
+    const sdkTask = (sdk.Resource as Any).EcsClusterDetails.TaskDetails;
     sdkTask.Containers = [{ Name: sidecar.name, Image: sidecar.image }, sdkTask.Containers[0]];
     expect(normaliseFinding(sdk).container?.name).toBe('web');
   });
 
   it('is recognised by image even under another name, and leaves no container when it is the only one', () => {
     const raw = clone(fixture(WIRE));
-    const task = (raw.resource as any).ecsClusterDetails.taskDetails;
+    const task = (raw.resource as Any).ecsClusterDetails.taskDetails;
     task.containers = [{ name: 'agent', image: sidecar.image }];
     expect(normaliseFinding(raw).container).toBeUndefined();
   });
@@ -197,7 +199,7 @@ describe('normaliseFinding: the GuardDuty agent sidecar', () => {
   it('extracts the image digest from image@sha256:…', () => {
     const raw = clone(fixture(WIRE));
     const digest = `sha256:${'ab'.repeat(32)}`;
-    (raw.resource as any).ecsClusterDetails.taskDetails.containers[0].image = `repo/web@${digest}`;
+    (raw.resource as Any).ecsClusterDetails.taskDetails.containers[0].image = `repo/web@${digest}`;
     expect(normaliseFinding(raw).container?.imageDigest).toBe(digest);
   });
 });

@@ -45,13 +45,20 @@ export function collectTexts(blocks: unknown[]): string[] {
 
 export function blockKitViolations(blocks: unknown[], fallbackText?: string): string[] {
   const errors: string[] = [];
-  const err = (ptr: string, msg: string) => errors.push(`${msg} [json-pointer:${ptr}]`);
-  const text = (ptr: string, t: unknown, max: number, kind?: 'plain_text' | 'mrkdwn') => {
-    if (!isObj(t)) return err(ptr, 'missing text object');
+  const err = (ptr: string, msg: string): void => {
+    errors.push(`${msg} [json-pointer:${ptr}]`);
+  };
+  const text = (ptr: string, t: unknown, max: number, kind?: 'plain_text' | 'mrkdwn'): void => {
+    if (!isObj(t)) {
+      err(ptr, 'missing text object');
+      return;
+    }
     if (t.type !== 'plain_text' && t.type !== 'mrkdwn') err(`${ptr}/type`, `bad text type ${String(t.type)}`);
     if (kind && t.type !== kind) err(`${ptr}/type`, `must be ${kind}`);
-    if (typeof t.text !== 'string' || t.text.length === 0)
-      return err(`${ptr}/text`, 'text must be non-empty');
+    if (typeof t.text !== 'string' || t.text.length === 0) {
+      err(`${ptr}/text`, 'text must be non-empty');
+      return;
+    }
     if (t.text.length > max) err(`${ptr}/text`, `must be at most ${max} characters (is ${t.text.length})`);
     if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(t.text)) {
       err(`${ptr}/text`, 'contains a lone surrogate');
@@ -64,7 +71,10 @@ export function blockKitViolations(blocks: unknown[], fallbackText?: string): st
   const ids = new Set<string>();
   blocks.forEach((b, i) => {
     const p = `/blocks/${i}`;
-    if (!isObj(b)) return err(p, 'block is not an object');
+    if (!isObj(b)) {
+      err(p, 'block is not an object');
+      return;
+    }
     if (b.block_id !== undefined) {
       if (typeof b.block_id !== 'string' || b.block_id.length === 0 || b.block_id.length > LIMITS.blockId) {
         err(`${p}/block_id`, 'block_id must be 1..255 characters');
@@ -83,7 +93,9 @@ export function blockKitViolations(blocks: unknown[], fallbackText?: string): st
             err(`${p}/fields`, 'fields must be a non-empty array');
           else {
             if (b.fields.length > LIMITS.fields) err(`${p}/fields`, `more than ${LIMITS.fields} fields`);
-            b.fields.forEach((f, j) => text(`${p}/fields/${j}`, f, LIMITS.fieldText));
+            b.fields.forEach((f, j) => {
+              text(`${p}/fields/${j}`, f, LIMITS.fieldText);
+            });
           }
         }
         break;
@@ -92,7 +104,9 @@ export function blockKitViolations(blocks: unknown[], fallbackText?: string): st
         const els = Array.isArray(b.elements) ? b.elements : [];
         if (els.length === 0) err(`${p}/elements`, 'context needs elements');
         if (els.length > LIMITS.contextElements) err(`${p}/elements`, `more than ${LIMITS.contextElements}`);
-        els.forEach((e, j) => text(`${p}/elements/${j}`, e, LIMITS.textObject));
+        els.forEach((e, j) => {
+          text(`${p}/elements/${j}`, e, LIMITS.textObject);
+        });
         break;
       }
       case 'actions': {
@@ -102,7 +116,10 @@ export function blockKitViolations(blocks: unknown[], fallbackText?: string): st
         const actionIds = new Set<string>();
         els.forEach((e, j) => {
           const q = `${p}/elements/${j}`;
-          if (!isObj(e) || e.type !== 'button') return err(q, 'only buttons are expected');
+          if (!isObj(e) || e.type !== 'button') {
+            err(q, 'only buttons are expected');
+            return;
+          }
           text(`${q}/text`, e.text, LIMITS.buttonText, 'plain_text');
           if (typeof e.action_id !== 'string' || !e.action_id || e.action_id.length > LIMITS.actionId) {
             err(`${q}/action_id`, 'action_id must be 1..255 characters');
@@ -118,7 +135,10 @@ export function blockKitViolations(blocks: unknown[], fallbackText?: string): st
             err(`${q}/style`, 'bad style');
           if (e.confirm !== undefined) {
             const c = e.confirm;
-            if (!isObj(c)) return err(`${q}/confirm`, 'confirm must be an object');
+            if (!isObj(c)) {
+              err(`${q}/confirm`, 'confirm must be an object');
+              return;
+            }
             text(`${q}/confirm/title`, c.title, LIMITS.confirmTitle, 'plain_text');
             text(`${q}/confirm/text`, c.text, LIMITS.confirmText);
             text(`${q}/confirm/confirm`, c.confirm, LIMITS.confirmButton, 'plain_text');
