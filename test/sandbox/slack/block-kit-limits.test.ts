@@ -4,7 +4,11 @@ import { platformError, type WebClient, webClient } from './web-client.js';
 
 const plain = (text: string) => ({ type: 'plain_text', text });
 const mrkdwn = (text: string) => ({ type: 'mrkdwn', text });
-const section = (text: string, extra: Record<string, unknown> = {}) => ({ type: 'section', text: mrkdwn(text), ...extra });
+const section = (text: string, extra: Record<string, unknown> = {}) => ({
+  type: 'section',
+  text: mrkdwn(text),
+  ...extra,
+});
 const button = (extra: Record<string, unknown> = {}) => ({
   type: 'button',
   text: plain('Stop task'),
@@ -12,7 +16,11 @@ const button = (extra: Record<string, unknown> = {}) => ({
   value: 'card-1',
   ...extra,
 });
-const actions = (elements: unknown[], extra: Record<string, unknown> = {}) => ({ type: 'actions', elements, ...extra });
+const actions = (elements: unknown[], extra: Record<string, unknown> = {}) => ({
+  type: 'actions',
+  elements,
+  ...extra,
+});
 const confirm = (extra: Record<string, unknown> = {}) => ({
   title: plain('Stop this task?'),
   text: mrkdwn('The task will be stopped.'),
@@ -31,7 +39,12 @@ const cases: Array<{ name: string; ok: unknown[]; bad: unknown[]; pointer: strin
     bad: many(51, () => ({ type: 'divider' })),
     pointer: '/blocks]',
   },
-  { name: 'section text ≤ 3000', ok: [section(x(3000))], bad: [section(x(3001))], pointer: '/blocks/0/text/text' },
+  {
+    name: 'section text ≤ 3000',
+    ok: [section(x(3000))],
+    bad: [section(x(3001))],
+    pointer: '/blocks/0/text/text',
+  },
   {
     name: 'section ≤ 10 fields',
     ok: [{ type: 'section', fields: many(10, (i) => mrkdwn(`f${i}`)) }],
@@ -185,7 +198,10 @@ describe('Block Kit limits through the real WebClient', () => {
 
   beforeAll(async () => {
     // Pacing off: this file is about validation, not rate limits.
-    emu = await startSlackEmulator({ pacing: { enabled: false }, channels: [{ id: channel, name: 'alerts' }] });
+    emu = await startSlackEmulator({
+      pacing: { enabled: false },
+      channels: [{ id: channel, name: 'alerts' }],
+    });
     web = webClient(emu);
   });
   afterAll(async () => {
@@ -193,13 +209,19 @@ describe('Block Kit limits through the real WebClient', () => {
   });
 
   it.each(cases)('$name', async ({ ok, bad, pointer }) => {
-    await expect(web.chat.postMessage({ channel, text: 'fallback', blocks: ok as never })).resolves.toMatchObject({
+    await expect(
+      web.chat.postMessage({ channel, text: 'fallback', blocks: ok as never }),
+    ).resolves.toMatchObject({
       ok: true,
     });
-    const data = await platformError(web.chat.postMessage({ channel, text: 'fallback', blocks: bad as never }));
+    const data = await platformError(
+      web.chat.postMessage({ channel, text: 'fallback', blocks: bad as never }),
+    );
     expect(data.error).toBe('invalid_blocks');
     const messages = (data.response_metadata as { messages: string[] }).messages;
-    expect(messages.some((m) => m.startsWith('[ERROR]') && m.includes(`[json-pointer:${pointer}`))).toBe(true);
+    expect(messages.some((m) => m.startsWith('[ERROR]') && m.includes(`[json-pointer:${pointer}`))).toBe(
+      true,
+    );
   });
 
   it('rejects invalid blocks in chat.update, chat.postEphemeral and attachments too', async () => {
@@ -210,10 +232,15 @@ describe('Block Kit limits through the real WebClient', () => {
     );
     expect(emu.message(channel, posted.ts!)?.history).toHaveLength(0);
     expect(
-      (await platformError(web.chat.postEphemeral({ channel, user: 'U0ALICE', text: 't', blocks: tooLong }))).error,
+      (await platformError(web.chat.postEphemeral({ channel, user: 'U0ALICE', text: 't', blocks: tooLong })))
+        .error,
     ).toBe('invalid_blocks');
     const att = await platformError(
-      web.chat.postMessage({ channel, text: 't', attachments: [{ color: 'danger', blocks: tooLong }] as never }),
+      web.chat.postMessage({
+        channel,
+        text: 't',
+        attachments: [{ color: 'danger', blocks: tooLong }] as never,
+      }),
     );
     expect(att.error).toBe('invalid_blocks');
     expect(JSON.stringify(att)).toContain('/attachments/0/blocks/0/text/text');
@@ -221,10 +248,14 @@ describe('Block Kit limits through the real WebClient', () => {
 
   it('requires text when there are no blocks, and caps text at 40,000 chars', async () => {
     expect((await platformError(web.chat.postMessage({ channel, text: '' }))).error).toBe('no_text');
-    expect((await platformError(web.chat.postMessage({ channel, text: x(40_001) }))).error).toBe('msg_too_long');
+    expect((await platformError(web.chat.postMessage({ channel, text: x(40_001) }))).error).toBe(
+      'msg_too_long',
+    );
     await expect(web.chat.postMessage({ channel, text: x(40_000) })).resolves.toMatchObject({ ok: true });
     // Blocks without text are accepted (the client only warns).
-    await expect(web.chat.postMessage({ channel, blocks: [section('only blocks')] } as never)).resolves.toMatchObject({
+    await expect(
+      web.chat.postMessage({ channel, blocks: [section('only blocks')] } as never),
+    ).resolves.toMatchObject({
       ok: true,
     });
   });
@@ -250,7 +281,11 @@ describe('Block Kit limits through the real WebClient', () => {
       { surface: 'modal' },
     );
     expect(bad).toEqual(['[ERROR] must provide no more than 100 items [json-pointer:/blocks]']);
-    const input = { type: 'input', label: plain('Reason'), element: { type: 'plain_text_input', action_id: 'r' } };
+    const input = {
+      type: 'input',
+      label: plain('Reason'),
+      element: { type: 'plain_text_input', action_id: 'r' },
+    };
     expect(validateBlocks([input], { surface: 'modal' })).toEqual([]);
     expect(validateBlocks([input], { surface: 'message' })).toHaveLength(1);
   });

@@ -1,12 +1,19 @@
 import { webApi } from '@slack/bolt';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ChannelPacer, maxInWindow, type SlackEmulator, startSlackEmulator } from '../../../src/sandbox/slack/index.js';
+import {
+  ChannelPacer,
+  maxInWindow,
+  type SlackEmulator,
+  startSlackEmulator,
+} from '../../../src/sandbox/slack/index.js';
 import { platformError, type WebClient, webClient } from './web-client.js';
 
 const A = 'C0AAAA';
 const B = 'C0BBBB';
 
-async function rateLimitedError(p: Promise<unknown>): Promise<InstanceType<typeof webApi.WebAPIRateLimitedError>> {
+async function rateLimitedError(
+  p: Promise<unknown>,
+): Promise<InstanceType<typeof webApi.WebAPIRateLimitedError>> {
   try {
     await p;
   } catch (err) {
@@ -83,7 +90,10 @@ describe('chat.postMessage pacing through the real WebClient', () => {
     // The wire answer itself, as Slack sends it.
     const raw = await fetch(`${emu.apiUrl}chat.postMessage`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${emu.botToken}` },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Bearer ${emu.botToken}`,
+      },
       body: new URLSearchParams({ channel: A, text: 'raw' }).toString(),
     });
     expect(raw.status).toBe(429);
@@ -101,13 +111,17 @@ describe('chat.postMessage pacing through the real WebClient', () => {
     // A second later one more post fits.
     now += 1000;
     await expect(web.chat.postMessage({ channel: A, text: 'later' })).resolves.toMatchObject({ ok: true });
-    expect((await rateLimitedError(web.chat.postMessage({ channel: A, text: 'too soon' }))).retryAfter).toBe(1);
+    expect((await rateLimitedError(web.chat.postMessage({ channel: A, text: 'too soon' }))).retryAfter).toBe(
+      1,
+    );
     expect(emu.postRateReport()[A]).toBe(2);
   });
 
   it('other methods are not paced', async () => {
     const updates = await Promise.all(
-      Array.from({ length: 5 }, (_, i) => web.chat.update({ channel: A, ts: emu.messages(A)[0]!.ts, text: `u${i}` })),
+      Array.from({ length: 5 }, (_, i) =>
+        web.chat.update({ channel: A, ts: emu.messages(A)[0]!.ts, text: `u${i}` }),
+      ),
     );
     expect(updates.every((u) => u.ok)).toBe(true);
   });
@@ -152,7 +166,10 @@ describe('fault injection', () => {
 
   it('a default WebClient waits out an injected 429 and retries successfully', async () => {
     emu.faults.inject({ method: 'chat.postMessage', kind: '429', retryAfter: 1 });
-    const patient = webClient(emu, emu.botToken, { rejectRateLimitedCalls: false, retryConfig: { retries: 1, minTimeout: 0, maxTimeout: 0 } });
+    const patient = webClient(emu, emu.botToken, {
+      rejectRateLimitedCalls: false,
+      retryConfig: { retries: 1, minTimeout: 0, maxTimeout: 0 },
+    });
     const started = Date.now();
     const res = await patient.chat.postMessage({ channel: A, text: 'eventually' });
     expect(res.ok).toBe(true);
@@ -164,6 +181,8 @@ describe('fault injection', () => {
     emu.addChannel({ id: B, name: 'b' });
     emu.faults.inject({ method: 'chat.postMessage', kind: 'error', error: 'not_in_channel', channel: B });
     await expect(web.chat.postMessage({ channel: A, text: 'fine' })).resolves.toMatchObject({ ok: true });
-    expect((await platformError(web.chat.postMessage({ channel: B, text: 'no' }))).error).toBe('not_in_channel');
+    expect((await platformError(web.chat.postMessage({ channel: B, text: 'no' }))).error).toBe(
+      'not_in_channel',
+    );
   });
 });

@@ -66,9 +66,9 @@ describe('Slack emulator Web API methods (real WebClient)', () => {
     expect((await platformError(web.chat.postMessage({ channel: 'C0NOPE', text: 'x' }))).error).toBe(
       'channel_not_found',
     );
-    expect((await platformError(web.chat.postMessage({ channel: C, text: 'x', thread_ts: '1.000001' }))).error).toBe(
-      'thread_not_found',
-    );
+    expect(
+      (await platformError(web.chat.postMessage({ channel: C, text: 'x', thread_ts: '1.000001' }))).error,
+    ).toBe('thread_not_found');
   });
 
   it('thread replies are linked to their parent', async () => {
@@ -133,9 +133,9 @@ describe('Slack emulator Web API methods (real WebClient)', () => {
       'exchanged_trigger_id',
     );
     const bad = { ...view, title: { type: 'plain_text', text: 'x'.repeat(25) } };
-    expect((await platformError(web.views.open({ trigger_id: emu.createTriggerId(), view: bad as never }))).error).toBe(
-      'invalid_blocks',
-    );
+    expect(
+      (await platformError(web.views.open({ trigger_id: emu.createTriggerId(), view: bad as never }))).error,
+    ).toBe('invalid_blocks');
     const updated = await web.views.update({
       view_id: opened.view!.id!,
       view: { ...view, blocks: [section('cluster prod, 3 tasks')] } as never,
@@ -151,14 +151,24 @@ describe('Slack emulator Web API methods (real WebClient)', () => {
 
   it('users.info, usergroups.users.list and conversations.info read the workspace', async () => {
     const u = await web.users.info({ user: 'U0ALICE' });
-    expect(u.user).toMatchObject({ id: 'U0ALICE', name: 'alice', real_name: 'Alice A', is_bot: false, deleted: false });
+    expect(u.user).toMatchObject({
+      id: 'U0ALICE',
+      name: 'alice',
+      real_name: 'Alice A',
+      is_bot: false,
+      deleted: false,
+    });
     expect((await platformError(web.users.info({ user: 'U0NOPE' }))).error).toBe('user_not_found');
     const g = await web.usergroups.users.list({ usergroup: 'S0ONCALL' });
     expect(g.users).toEqual(['U0ALICE', 'U0BOB']);
-    expect((await platformError(web.usergroups.users.list({ usergroup: 'S0NOPE' }))).error).toBe('no_such_subteam');
+    expect((await platformError(web.usergroups.users.list({ usergroup: 'S0NOPE' }))).error).toBe(
+      'no_such_subteam',
+    );
     const c = await web.conversations.info({ channel: C });
     expect(c.channel).toMatchObject({ id: C, name: 'alerts', is_channel: true });
-    expect((await platformError(web.conversations.info({ channel: 'C0NOPE' }))).error).toBe('channel_not_found');
+    expect((await platformError(web.conversations.info({ channel: 'C0NOPE' }))).error).toBe(
+      'channel_not_found',
+    );
   });
 
   it('posting to a user id opens a DM', async () => {

@@ -15,7 +15,11 @@ export const silentLogger = {
 
 export type WebClient = InstanceType<typeof webApi.WebClient>;
 
-export function webClient(emu: SlackEmulator, token = emu.botToken, opts: webApi.WebClientOptions = {}): WebClient {
+export function webClient(
+  emu: SlackEmulator,
+  token = emu.botToken,
+  opts: webApi.WebClientOptions = {},
+): WebClient {
   return new webApi.WebClient(token, {
     slackApiUrl: emu.apiUrl,
     // The tests own retries: no 30-minute default retry loop against a fault.
@@ -32,7 +36,7 @@ export async function platformError(p: Promise<unknown>): Promise<Record<string,
   try {
     await p;
   } catch (err) {
-    if (err instanceof webApi.WebAPIPlatformError) return err.data as Record<string, unknown>;
+    if (err instanceof webApi.WebAPIPlatformError) return err.data as unknown as Record<string, unknown>;
     throw err;
   }
   throw new Error('expected the call to fail with a platform error, but it succeeded');
