@@ -82,7 +82,8 @@ export interface SlackEmulator {
   rateLimited(): RecordedCall[];
   /** Highest accepted chat.postMessage count in any 1-second window, per channel. */
   postRateReport(): Record<string, number>;
-  createTriggerId(): string;
+  /** A single-use trigger id valid for 3 s (views.open checks it). */
+  createTriggerId(user?: string): string;
   createResponseUrl(t: { channel: string; user: string; messageTs?: string; ephemeral?: boolean }): string;
   /** Applies a message sent as the HTTP ack of a slash command (Slack shows it like a response_url post). */
   applyAck(responseUrl: string, body: Obj): Reply;
@@ -248,7 +249,7 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions = {}): Promi
     rateLimited: () => recorded.filter((c) => c.status === 429),
     postRateReport: () =>
       Object.fromEntries([...env.postTimes].map(([channel, times]) => [channel, maxInWindow(times, 1000)])),
-    createTriggerId: () => ws.createTriggerId(),
+    createTriggerId: (user) => ws.createTriggerId(user),
     createResponseUrl: (t) =>
       ws.createResponseUrl(url, {
         channel: t.channel,

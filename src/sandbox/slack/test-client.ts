@@ -147,8 +147,8 @@ export class SlackTestClient {
   private channelName(channelId: string): string {
     return this.opts.emulator?.workspace.channels.get(channelId)?.name ?? channelId.toLowerCase();
   }
-  private triggerId(): string {
-    return this.opts.emulator?.createTriggerId() ?? `${Date.now()}.${randomBytes(6).toString('hex')}`;
+  private triggerId(user: string): string {
+    return this.opts.emulator?.createTriggerId(user) ?? `${Date.now()}.${randomBytes(6).toString('hex')}`;
   }
   private responseUrl(t: { channel: string; user: string; messageTs?: string; ephemeral?: boolean }): string {
     if (this.opts.emulator) return this.opts.emulator.createResponseUrl(t);
@@ -158,7 +158,7 @@ export class SlackTestClient {
   /** Sends `/ecs-guard <text>` as Slack does. */
   async slashCommand(input: SlashCommandInput): Promise<InteractionResponse> {
     const responseUrl = this.responseUrl({ channel: input.channelId, user: input.userId });
-    const triggerId = this.triggerId();
+    const triggerId = this.triggerId(input.userId);
     const payload: Record<string, string> = {
       token: this.token,
       team_id: this.teamId,
@@ -206,7 +206,7 @@ export class SlackTestClient {
       messageTs: input.ts,
       ephemeral,
     });
-    const triggerId = this.triggerId();
+    const triggerId = this.triggerId(input.userId);
     const actionTs = (this.clock() / 1000).toFixed(6);
     const action: Obj = {
       action_id: button.action_id,

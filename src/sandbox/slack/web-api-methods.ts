@@ -156,7 +156,14 @@ const viewsOpen: Method = (env, args) => {
   trigger.used = true;
   const id = env.ws.newId('V');
   const view = { ...(args.view as Obj), id, team_id: env.ws.team.id, hash: env.ws.nextTs() };
-  env.ws.views.set(id, { id, trigger_id: triggerId, hash: view.hash, view, history: [] });
+  env.ws.views.set(id, {
+    id,
+    trigger_id: triggerId,
+    ...(trigger.user ? { user: trigger.user } : {}),
+    hash: view.hash,
+    view,
+    history: [],
+  });
   return ok({ view });
 };
 

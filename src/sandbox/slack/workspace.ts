@@ -98,7 +98,7 @@ export class Workspace {
   private readonly byChannel = new Map<string, StoredMessage[]>();
   readonly ephemerals: StoredEphemeral[] = [];
   readonly views = new Map<string, StoredView>();
-  readonly triggers = new Map<string, { createdAt: number; used: boolean }>();
+  readonly triggers = new Map<string, { createdAt: number; used: boolean; user?: string }>();
   readonly responseUrls = new Map<string, ResponseUrlTarget>();
   private lastTsMicros = 0;
   private seq = 0;
@@ -249,9 +249,10 @@ export class Workspace {
     return eph;
   }
 
-  createTriggerId(): string {
+  /** A single-use trigger id (valid 3 s), as Slack sends with a command or click by `user`. */
+  createTriggerId(user?: string): string {
     const id = `${this.clock()}.${this.newId('')}.${Math.random().toString(16).slice(2, 10)}`;
-    this.triggers.set(id, { createdAt: this.clock(), used: false });
+    this.triggers.set(id, { createdAt: this.clock(), used: false, ...(user ? { user } : {}) });
     return id;
   }
 
