@@ -78,7 +78,7 @@ describe('STS', () => {
     expect(clusters.clusterArns).toEqual([
       `arn:aws:ecs:${REGION}:${estate.memberAccountId}:cluster/payments`,
     ]);
-    const task = estate.services['payments']?.tasks[0];
+    const task = estate.services.payments?.tasks[0];
     const d = await member.ecs.send(
       new DescribeTasksCommand({ cluster: 'payments', tasks: [task?.taskArn ?? ''] }),
     );
