@@ -33,6 +33,8 @@ export interface SlackEmulatorOptions {
   users?: Array<Partial<SlackUser> & { name: string }>;
   channels?: Array<{ id?: string; name: string; is_private?: boolean }>;
   groups?: Array<{ id?: string; handle?: string; users: string[] }>;
+  /** Create unknown `C…`/`G…` channels on first use instead of answering channel_not_found (sandbox). */
+  autoCreateChannels?: boolean;
 }
 
 export interface RecordedCall {
@@ -113,6 +115,7 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions = {}): Promi
     },
     clock,
   );
+  ws.autoCreateChannels = opts.autoCreateChannels ?? false;
   for (const u of opts.users ?? []) ws.addUser(u);
   for (const c of opts.channels ?? []) ws.addChannel(c);
   for (const g of opts.groups ?? []) ws.addGroup(g);

@@ -100,6 +100,8 @@ export class Workspace {
   readonly views = new Map<string, StoredView>();
   readonly triggers = new Map<string, { createdAt: number; used: boolean; user?: string }>();
   readonly responseUrls = new Map<string, ResponseUrlTarget>();
+  /** When true, a well-formed unknown channel id (`C…`/`G…`) is created on first use. */
+  autoCreateChannels = false;
   private lastTsMicros = 0;
   private seq = 0;
 
@@ -167,6 +169,13 @@ export class Workspace {
   resolveChannel(idOrUser: string): SlackChannel | undefined {
     const ch = this.channels.get(idOrUser);
     if (ch) return ch;
+    if (this.autoCreateChannels && /^[CG][A-Z0-9]+$/.test(idOrUser)) {
+      return this.addChannel({
+        id: idOrUser,
+        name: idOrUser.toLowerCase(),
+        is_private: idOrUser.startsWith('G'),
+      });
+    }
     const user = this.users.get(idOrUser);
     if (!user) return undefined;
     const dmId = `D${user.id.slice(1)}`;

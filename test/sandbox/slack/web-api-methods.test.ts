@@ -177,6 +177,21 @@ describe('Slack emulator Web API methods (real WebClient)', () => {
     expect(emu.messages('D0BOB').map((m) => m.text)).toEqual(['dm']);
   });
 
+  it('autoCreateChannels creates well-formed unknown channels on first use', async () => {
+    emu.workspace.autoCreateChannels = true;
+    try {
+      await expect(web.chat.postMessage({ channel: 'C0NEW', text: 'hi' })).resolves.toMatchObject({
+        channel: 'C0NEW',
+      });
+      expect(emu.workspace.channels.get('C0NEW')?.name).toBe('c0new');
+      expect((await platformError(web.chat.postMessage({ channel: 'general', text: 'x' }))).error).toBe(
+        'channel_not_found',
+      );
+    } finally {
+      emu.workspace.autoCreateChannels = false;
+    }
+  });
+
   it('unknown methods answer unknown_method', async () => {
     expect((await platformError(web.apiCall('chat.scheduleMessage', { channel: C, text: 'x' }))).error).toBe(
       'unknown_method',
