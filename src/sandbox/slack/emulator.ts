@@ -82,8 +82,8 @@ export interface SlackEmulator {
   clearCalls(): void;
   /** Every call answered 429 (pacing or injected). */
   rateLimited(): RecordedCall[];
-  /** Highest accepted chat.postMessage count in any 1-second window, per channel. */
-  postRateReport(): Record<string, number>;
+  /** Highest accepted chat.postMessage count in any `windowMs` (default 1000) window, per channel. */
+  postRateReport(windowMs?: number): Record<string, number>;
   /** A single-use trigger id valid for 3 s (views.open checks it). */
   createTriggerId(user?: string): string;
   createResponseUrl(t: { channel: string; user: string; messageTs?: string; ephemeral?: boolean }): string;
@@ -250,8 +250,10 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions = {}): Promi
       recorded = [];
     },
     rateLimited: () => recorded.filter((c) => c.status === 429),
-    postRateReport: () =>
-      Object.fromEntries([...env.postTimes].map(([channel, times]) => [channel, maxInWindow(times, 1000)])),
+    postRateReport: (windowMs = 1000) =>
+      Object.fromEntries(
+        [...env.postTimes].map(([channel, times]) => [channel, maxInWindow(times, windowMs)]),
+      ),
     createTriggerId: (user) => ws.createTriggerId(user),
     createResponseUrl: (t) =>
       ws.createResponseUrl(url, {

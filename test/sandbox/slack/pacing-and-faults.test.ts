@@ -115,6 +115,7 @@ describe('chat.postMessage pacing through the real WebClient', () => {
       1,
     );
     expect(emu.postRateReport()[A]).toBe(2);
+    expect(emu.postRateReport(1001)[A]).toBe(3);
   });
 
   it('other methods are not paced', async () => {
