@@ -33,6 +33,8 @@ export interface CardState {
   /** Opaque id stored as the value of the card's action buttons. */
   cardId: string;
   pending?: PendingRequest;
+  /** Approved and queued (or running): no action buttons until the outcome is known. */
+  running?: { requestId: string; action: CardAction; requesterId?: string; approverId: string; at: number };
   outcome?: ActionOutcome;
   /** Archived (by a user through ecs-guard, or found archived in GuardDuty when `byId` is absent). */
   archived?: { byId?: string; at: number };

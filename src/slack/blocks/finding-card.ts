@@ -174,6 +174,13 @@ function statusLines(f: Finding, state: CardState, now: number | undefined): str
       `:hourglass_flowing_sand: *${name} requested* by ${principalMention(p.requesterId)} · waiting for approval`,
       `*Approvers:* ${mentions(p.approverMentions)} · expires ${slackDate(p.expiresAt)}${left}`,
     );
+  } else if (state.running) {
+    const r = state.running;
+    const name = ACTION_NAMES[r.action] ?? 'Action';
+    const by = r.requesterId ? `requested by ${principalMention(r.requesterId)}, ` : '';
+    lines.push(
+      `:gear: *${name} approved* · ${by}approved by ${principalMention(r.approverId)} ${slackDate(r.at)} · running…`,
+    );
   } else if (state.expired) {
     lines.push(`:alarm_clock: *Request expired* ${slackDate(state.expired.at)}; nothing was done.`);
   }
@@ -184,6 +191,7 @@ function buttonsFor(f: Finding, state: CardState): Button[] {
   const cardId = state.cardId;
   const ecsContext = button('ecs_context', 'ECS context', cardId);
   if (state.archived || f.archived) return [ecsContext];
+  if (state.running) return [ecsContext];
   if (state.pending) {
     const p = state.pending;
     const name = ACTION_NAMES[p.action] ?? 'this action';
@@ -244,11 +252,13 @@ function fallbackText(f: Finding, state: CardState): string {
       ? ' [archived]'
       : state.pending
         ? ' [approval pending]'
-        : state.outcome
-          ? state.outcome.ok
-            ? ' [done]'
-            : ' [failed]'
-          : '';
+        : state.running
+          ? ' [running]'
+          : state.outcome
+            ? state.outcome.ok
+              ? ' [done]'
+              : ' [failed]'
+            : '';
   const raw = `${f.sample ? '[SAMPLE] ' : ''}${f.severityLabel} ${f.type}${where ? ` in ${where}` : ''} (${f.accountId} ${f.region})${status}`;
   return `${SEVERITY_EMOJI[f.severityLabel]} ${mrkdwn(raw, LIMITS.fallbackText - 30)}`;
 }

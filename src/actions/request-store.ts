@@ -1,0 +1,179 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { Keyspace, Redis } from '../redis.js';
+
+/**
+ * A request to run an action (Stop task, Archive) on a card: who asked, what, where. Every field
+ * is filled server-side from the card record and the stored finding; a button only ever carries
+ * the opaque `requestId`.
+ */
+export type RequestAction = 'stop-task' | 'archive';
+export type RequestStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'executed' | 'failed';
+
+export interface ActionRequest {
+  requestId: string;
+  action: RequestAction;
+  status: RequestStatus;
+  requesterId: string;
+  requesterName?: string;
+  findingId: string;
+  findingType?: string;
+  cardId: string;
+  channel: string;
+  ts?: string;
+  taskArn?: string;
+  cluster?: string;
+  accountId: string;
+  region: string;
+  /** Epoch ms. */
+  createdAt: number;
+  expiresAt: number;
+  approverId?: string;
+  approverName?: string;
+  approvedAt?: number;
+  /** Who rejected (or which system step expired it) and when. */
+  decidedById?: string;
+  decidedAt?: number;
+  /** Execution attempt (1, then +1 for each Retry click); part of the job id. */
+  attempt: number;
+  outcomeOk?: boolean;
+  outcomeMessage?: string;
+  outcomeRetryable?: boolean;
+  outcomeAt?: number;
+  awsRequestId?: string;
+  /** Crash-recovery markers: the final audit record / card update were done. */
+  audited?: boolean;
+  notified?: boolean;
+}
+
+const ID_RE = /^r[0-9a-f]{24}$/;
+/** Request ids come back in button values: anything not of our shape is forged. */
+export const isRequestId = (s: unknown): s is string => typeof s === 'string' && ID_RE.test(s);
+export const newRequestId = () => `r${randomBytes(12).toString('hex')}`;
+
+const NUM = new Set(['createdAt', 'expiresAt', 'approvedAt', 'decidedAt', 'attempt', 'outcomeAt']);
+const BOOL = new Set(['outcomeOk', 'outcomeRetryable', 'audited', 'notified']);
+
+type Flat = Record<string, string>;
+
+function toFlat(p: Partial<ActionRequest>): Flat {
+  const out: Flat = {};
+  for (const [k, v] of Object.entries(p)) {
+    if (v === undefined) continue;
+    out[k] = typeof v === 'boolean' ? (v ? '1' : '0') : String(v);
+  }
+  return out;
+}
+
+function fromFlat(h: Flat): ActionRequest | undefined {
+  if (!h.requestId || !h.status) return undefined;
+  const r: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(h)) {
+    r[k] = NUM.has(k) ? Number(v) : BOOL.has(k) ? v === '1' : v;
+  }
+  return r as unknown as ActionRequest;
+}
+
+/**
+ * Compare-and-set of a request's status in one Redis step, so that of two approvers clicking at
+ * the same moment (or a double click, or Slack re-sending the click) exactly one wins.
+ * KEYS: request hash, pending zset, approved zset. ARGV: allowed from-statuses (comma list),
+ * new status, request id, score for the zset, then field/value pairs.
+ * Returns {1, previous status, hgetall…} or {0, current status ('' when unknown), hgetall…}.
+ */
+const TRANSITION = `
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return {0, ''} end
+local allowed = false
+for s in string.gmatch(ARGV[1], '[^,]+') do if s == status then allowed = true end end
+if not allowed then return {0, status, redis.call('HGETALL', KEYS[1])} end
+redis.call('HSET', KEYS[1], 'status', ARGV[2])
+for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+if ARGV[2] ~= 'pending' then redis.call('ZREM', KEYS[2], ARGV[3]) end
+if ARGV[2] == 'approved' then redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])
+else redis.call('ZREM', KEYS[3], ARGV[3]) end
+return {1, status, redis.call('HGETALL', KEYS[1])}
+`;
+
+const pairs = (arr: unknown): Flat => {
+  const out: Flat = {};
+  if (!Array.isArray(arr)) return out;
+  for (let i = 0; i + 1 < arr.length; i += 2) out[String(arr[i])] = String(arr[i + 1]);
+  return out;
+};
+
+export interface TransitionResult {
+  ok: boolean;
+  /** Status before (when ok) or the status that blocked the change ('' = unknown request). */
+  status: RequestStatus | '';
+  request?: ActionRequest;
+}
+
+/** Keeps decided requests for a while so late clicks get a clear answer and the audit can be followed. */
+const KEEP_MS = 14 * 86_400_000;
+
+/** Requests in Redis: `request:<id>` hashes plus `requests:pending` / `requests:approved` indexes. */
+export class RequestStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keyspace,
+    private readonly clock: Clock,
+  ) {}
+
+  private key(id: string) {
+    return this.keys('request', id);
+  }
+
+  async create(req: ActionRequest): Promise<void> {
+    const pipe = this.redis.multi().hset(this.key(req.requestId), toFlat(req));
+    pipe.pexpire(this.key(req.requestId), Math.max(0, req.expiresAt - this.clock()) + KEEP_MS);
+    if (req.status === 'pending') pipe.zadd(this.keys('requests', 'pending'), req.expiresAt, req.requestId);
+    if (req.status === 'approved')
+      pipe.zadd(this.keys('requests', 'approved'), req.approvedAt ?? this.clock(), req.requestId);
+    await pipe.exec();
+  }
+
+  async get(id: string): Promise<ActionRequest | undefined> {
+    if (!isRequestId(id)) return undefined;
+    return fromFlat(await this.redis.hgetall(this.key(id)));
+  }
+
+  async transition(
+    id: string,
+    from: RequestStatus[],
+    to: RequestStatus,
+    patch: Partial<ActionRequest> = {},
+  ): Promise<TransitionResult> {
+    if (!isRequestId(id)) return { ok: false, status: '' };
+    const flat = Object.entries(toFlat(patch)).flat();
+    const res = (await this.redis.eval(
+      TRANSITION,
+      3,
+      this.key(id),
+      this.keys('requests', 'pending'),
+      this.keys('requests', 'approved'),
+      from.join(','),
+      to,
+      id,
+      String(this.clock()),
+      ...flat,
+    )) as [number, string, unknown?];
+    const request = res[2] ? fromFlat(pairs(res[2])) : undefined;
+    return { ok: res[0] === 1, status: res[1] as RequestStatus | '', ...(request ? { request } : {}) };
+  }
+
+  /** Sets fields without a status change (recovery markers). */
+  async mark(id: string, patch: Partial<ActionRequest>): Promise<void> {
+    await this.redis.hset(this.key(id), toFlat(patch));
+  }
+
+  /** Pending requests whose expiry is at or before `now`. */
+  dueForExpiry(now: number, limit = 100): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys('requests', 'pending'), 0, now, 'LIMIT', 0, limit);
+  }
+
+  /** Approved requests approved at or before `before` (still not executed: the job may be lost). */
+  approvedBefore(before: number, limit = 100): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys('requests', 'approved'), 0, before, 'LIMIT', 0, limit);
+  }
+}
