@@ -1,5 +1,6 @@
 import { AwsServiceError, ecsClusterNotFound, ecsInvalidParameter } from './aws-error.js';
 import { page } from './paging.js';
+import { redeploy } from './redeploy.js';
 import type { RequestContext } from './request-context.js';
 import { arnAccount, lastSegment, type RegionStore } from './state.js';
 import type { EcsClusterRecord, EcsServiceRecord, EcsTag, EcsTask, EcsTaskDefinition } from './wire-types.js';
@@ -171,6 +172,32 @@ function listServices(ctx: RequestContext, body: Body): Body {
     .map((s) => s.serviceArn);
   const p = paged(all, body.nextToken, maxResults(body.maxResults, 100));
   return { serviceArns: p.items, nextToken: p.nextToken };
+}
+
+function updateService(ctx: RequestContext, body: Body): Body {
+  const cluster = resolveCluster(ctx, 'UpdateService', body.cluster);
+  const ref = typeof body.service === 'string' ? body.service : '';
+  checkOwned(ctx, 'UpdateService', ref);
+  const svc = ref ? findService(ctx, cluster, ref) : undefined;
+  if (svc?.status !== 'ACTIVE')
+    throw new AwsServiceError('ServiceNotFoundException', 400, 'Service not found.');
+  let changed = body.forceNewDeployment === true;
+  if (typeof body.desiredCount === 'number' && body.desiredCount !== svc.desiredCount) {
+    if (body.desiredCount < 0) throw ecsInvalidParameter('desiredCount cannot be negative.');
+    svc.desiredCount = body.desiredCount;
+    changed = true;
+  }
+  let td = findTaskDefinition(ctx, svc.taskDefinition);
+  if (typeof body.taskDefinition === 'string') {
+    checkOwned(ctx, 'UpdateService', body.taskDefinition);
+    const next = findTaskDefinition(ctx, body.taskDefinition);
+    if (!next) throw new AwsServiceError('ClientException', 400, 'TaskDefinition not found.');
+    changed ||= next.taskDefinitionArn !== svc.taskDefinition;
+    svc.taskDefinition = next.taskDefinitionArn;
+    td = next;
+  }
+  if (changed && td) redeploy(ctx, cluster, svc, td);
+  return { service: renderService(ctx, svc, []) };
 }
 
 // ---- tasks ----------------------------------------------------------------------------------
@@ -370,6 +397,8 @@ export function handleEcs(ctx: RequestContext, operation: string, body: Body): B
       return listServices(ctx, body);
     case 'DescribeServices':
       return describeServices(ctx, body);
+    case 'UpdateService':
+      return updateService(ctx, body);
     case 'ListTasks':
       return listTasks(ctx, body);
     case 'DescribeTasks':

@@ -17,6 +17,7 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
   UpdateClusterSettingsCommand,
+  UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -325,5 +326,34 @@ describe('tags', () => {
       new DescribeTasksCommand({ cluster: 'prod-web', tasks: [t.taskArn], include: ['TAGS'] }),
     );
     expect(r.tasks?.[0]?.tags).toEqual([{ key: 'quarantine', value: 'true' }]);
+  });
+});
+
+describe('redeploy', () => {
+  it('UpdateService forceNewDeployment relaunches tasks with the agent sidecar and heals coverage', async () => {
+    const old = svc('worker').tasks.map((t) => t.taskArn);
+    const cov = () => emu.state.store(emu.homeAccountId, REGION).coverage.get('batch-jobs');
+    expect(cov()?.coverageStatus).toBe('UNHEALTHY');
+    const r = await c.ecs.send(
+      new UpdateServiceCommand({ cluster: 'batch-jobs', service: 'worker', forceNewDeployment: true }),
+    );
+    expect(r.service?.deployments?.[0]?.status).toBe('PRIMARY');
+    expect(r.service?.deployments).toHaveLength(1);
+    const running = await c.ecs.send(new ListTasksCommand({ cluster: 'batch-jobs', serviceName: 'worker' }));
+    expect(running.taskArns).toHaveLength(1);
+    expect(running.taskArns?.[0]).not.toBe(old[0]);
+    const d = await c.ecs.send(
+      new DescribeTasksCommand({ cluster: 'batch-jobs', tasks: [...(running.taskArns ?? []), ...old] }),
+    );
+    const fresh = d.tasks?.find((t) => t.taskArn === running.taskArns?.[0]);
+    expect(fresh?.containers?.some((x) => x.name?.startsWith('aws-guardduty-agent-'))).toBe(true);
+    expect(d.tasks?.find((t) => t.taskArn === old[0])?.stopCode).toBe('ServiceSchedulerInitiated');
+    expect(cov()?.coverageStatus).toBe('HEALTHY');
+    expect(cov()?.resourceDetails.ecsClusterDetails?.fargateDetails?.issues).toEqual([]);
+    await expect(
+      c.ecs.send(
+        new UpdateServiceCommand({ cluster: 'batch-jobs', service: 'nope', forceNewDeployment: true }),
+      ),
+    ).rejects.toBeInstanceOf(ServiceNotFoundException);
   });
 });
