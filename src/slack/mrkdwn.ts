@@ -45,11 +45,19 @@ const codePoints = (s: string): number => {
  */
 function fitTo(source: string, max: number, render: (g: string) => string = (g) => g): string {
   const limit = Math.max(0, Math.floor(max));
-  const graphemes = Array.from(segmenter.segment(source), (x) => x.segment);
+  // Rendering never shortens a grapheme, so a source longer than the limit is cut for sure and
+  // only a prefix needs segmenting (this keeps a 1 MB command line cheap).
+  const whole = source.length <= limit + 64;
+  const prefix = whole ? source : source.slice(0, limit + 64);
+  const graphemes = Array.from(segmenter.segment(prefix), (x) => x.segment);
+  // The prefix may end inside a grapheme (or a surrogate pair): never keep its last one.
+  if (!whole) graphemes.pop();
   const rendered = graphemes.map(render);
-  let total = 0;
-  for (const r of rendered) total += r.length;
-  if (total <= limit) return rendered.join('');
+  if (whole) {
+    let total = 0;
+    for (const r of rendered) total += r.length;
+    if (total <= limit) return rendered.join('');
+  }
 
   const sourcePoints = codePoints(source);
   // The marker's own length depends on N; N's digits never exceed those of the whole length.
@@ -96,9 +104,15 @@ export function truncate(s: string, max: number): string {
   return fitTo(String(s), max);
 }
 
-/** Text for `plain_text` objects (header, buttons, confirm dialogs): Slack does not parse it. */
+/**
+ * Text for `plain_text` objects (header, buttons, confirm dialogs). Slack does not parse these,
+ * but `<` and `>` still become look-alikes (‹ ›) so no `<!channel>`-shaped text is ever sent.
+ */
 export function plain(s: string, max: number): string {
-  const oneLine = neutraliseMentions(clean(String(s))).replace(/\s*\n\s*/g, ' ');
+  const oneLine = defangSchemes(neutraliseMentions(clean(String(s))))
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/</g, '\u2039')
+    .replace(/>/g, '\u203A');
   return fitTo(oneLine, Math.max(1, max)) || ' ';
 }
 
@@ -107,10 +121,10 @@ const noBackticks = (s: string): string => s.replace(/`/g, '\u02CB');
 
 /**
  * Untrusted text as inline code (`block = false`; newlines shown as ⏎) or a code block. The result,
- * fences included, is at most `max` units. Slack does not auto-link or format inside code.
+ * fences included, is at most `max` units. URL schemes are defanged here too, in case a client links inside code.
  */
 export function code(s: string, max: number, block = false): string {
-  let body = noBackticks(neutraliseMentions(clean(String(s))));
+  let body = noBackticks(defangSchemes(neutraliseMentions(clean(String(s)))));
   if (!block) body = body.replace(/\r?\n/g, ' ⏎ ');
   const fence = block ? '```' : '`';
   // An empty span renders as literal backticks; show a visible placeholder instead.

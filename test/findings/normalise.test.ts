@@ -105,6 +105,16 @@ describe('normaliseFinding: real public samples', () => {
     expect(toIso('1.63900583E9')).toBe('2021-12-08T23:23:50.000Z');
   });
 
+  it('parses the verbatim wire text with an upper-case exponent timestamp', () => {
+    const text =
+      '{"id":"x1","type":"Execution:Runtime/ReverseShell","accountId":"111111111111","region":"eu-west-2",' +
+      '"resource":{"resourceType":"ECSCluster","ecsClusterDetails":{"name":"c","taskDetails":' +
+      '{"arn":"arn:aws:ecs:eu-west-2:111111111111:task/c/abc","createdAt":1.63900583E9,"startedAt":1.63900583E9}}}}';
+    const f = normaliseFinding(JSON.parse(text));
+    expect(f.taskId).toBe('abc');
+    expect(f.clusterName).toBe('c');
+  });
+
   it('detects samples from additionalInfo.value alone (SDK shape) and reads "false" strings', () => {
     const raw = clone(sdkFixture(SDK));
     const service = raw.Service as Record<string, unknown>;
