@@ -18,7 +18,12 @@ export function isIn(principals: string[], userId: string, groups: ReadonlyMap<s
 }
 
 /** May `userId` request `label` (e.g. "Stop task")? Without approval the requester must be an approver. */
-export function canRequest(rule: ActionRule, userId: string, label: string, member: MembershipTest): Decision {
+export function canRequest(
+  rule: ActionRule,
+  userId: string,
+  label: string,
+  member: MembershipTest,
+): Decision {
   if (rule.requesters && !member(rule.requesters, userId)) {
     return refuse(`you are not allowed to request ${label} (not in the requesters list)`);
   }
@@ -49,7 +54,12 @@ export function canApprove(
 }
 
 /** Approvers may reject; the requester may withdraw their own request. */
-export function canReject(rule: ActionRule, userId: string, requesterId: string, member: MembershipTest): Decision {
+export function canReject(
+  rule: ActionRule,
+  userId: string,
+  requesterId: string,
+  member: MembershipTest,
+): Decision {
   if (userId === requesterId || member(rule.approvers, userId)) return ALLOW;
   return refuse('only an approver or the requester can reject this request');
 }

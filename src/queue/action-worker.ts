@@ -1,7 +1,51 @@
+import { UnrecoverableError, Worker } from 'bullmq';
+import { startRequestSweeper } from '../actions/sweeper.js';
 import type { AppContext } from '../context.js';
+import { createRedis } from '../redis.js';
 import type { Service } from '../service.js';
+import { type ActionJobData, actionProcessor } from './action-jobs.js';
+import { QUEUE } from './names.js';
+// Processors register themselves on import.
+import './archive-job.js';
+import './stop-task-job.js';
 
-/** Runs approved actions (stop-task, archive, enable, disable) from the actions queue. */
-export function startActionWorker(_ctx: AppContext): Service[] {
-  return [];
+export interface ActionWorkerOptions {
+  concurrency?: number;
+  /** How long a job's lock lasts without renewal; a crashed worker's job is recovered after it. */
+  lockDurationMs?: number;
+  sweepIntervalMs?: number;
+}
+
+/**
+ * Runs approved actions (stop-task, archive, and whatever else registered a processor, e.g.
+ * enable/disable) from the actions queue, plus the request sweeper (expiry, lost-job recovery).
+ * A job of a crashed worker becomes stalled after `lockDuration` and runs again; the processors
+ * are idempotent, so it completes once.
+ */
+export function startActionWorker(ctx: AppContext, opts: ActionWorkerOptions = {}): Service[] {
+  const connection = createRedis(ctx.config.redisUrl, { blocking: true, name: 'ecs-guard-action-worker' });
+  const lockDuration = opts.lockDurationMs ?? 15_000;
+  const worker = new Worker<ActionJobData>(
+    QUEUE.actions,
+    async (job) => {
+      const fn = actionProcessor(job.name);
+      if (!fn) throw new UnrecoverableError(`no processor for action job "${job.name}"`);
+      return fn(ctx, job);
+    },
+    {
+      connection,
+      prefix: ctx.config.redisPrefix,
+      concurrency: opts.concurrency ?? 4,
+      lockDuration,
+      stalledInterval: Math.min(lockDuration, 5_000),
+      maxStalledCount: 2,
+    },
+  );
+  worker.on('error', (err) => ctx.log.error({ err: err.message }, 'action worker error'));
+  worker.on('failed', (job, err) =>
+    ctx.log.warn({ jobId: job?.id, name: job?.name, err: err.message }, 'action job failed'),
+  );
+  worker.on('closed', () => connection.disconnect());
+  const sweeper = startRequestSweeper(ctx, opts.sweepIntervalMs);
+  return [{ name: 'action-worker', close: () => worker.close() }, sweeper];
 }

@@ -1,0 +1,40 @@
+import type { AppContext } from '../context.js';
+import { principalMention } from '../slack/mrkdwn.js';
+import { syncCard, threadReply } from './card-sync.js';
+import { ACTION_LABEL, type ActionsDeps, requestTarget } from './deps.js';
+
+/**
+ * Expires a pending request: one atomic pending→expired step, so whichever of the sweepers (one
+ * per replica) or a late click gets there first does it, exactly once. The card loses its
+ * approval buttons and says so; the step is audited. Returns whether this call expired it.
+ */
+export async function expireRequest(ctx: AppContext, deps: ActionsDeps, requestId: string): Promise<boolean> {
+  const now = ctx.clock();
+  const t = await deps.requests.transition(requestId, ['pending'], 'expired', {
+    decidedAt: now,
+    decidedById: 'system',
+  });
+  if (!t.ok || !t.request) return false;
+  const req = t.request;
+  await syncCard(ctx, req.cardId, (s) =>
+    s.pending?.requestId === requestId
+      ? { ...s, pending: undefined, expired: { requestId, at: now } }
+      : undefined,
+  );
+  await ctx.audit.append({
+    actor: { id: 'system' },
+    action: req.action,
+    event: 'expired',
+    target: requestTarget(req),
+    outcome: 'ok',
+    reason: `no approval within ${ctx.config.approvalTtlSeconds}s`,
+  });
+  ctx.metrics.actions.inc({ action: req.action, outcome: 'expired' });
+  await threadReply(
+    ctx,
+    req.channel,
+    req.ts,
+    `:alarm_clock: ${ACTION_LABEL[req.action]} request by ${principalMention(req.requesterId)} expired without approval; nothing was done.`,
+  );
+  return true;
+}
