@@ -40,6 +40,8 @@ export interface AwsClientsOptions {
   credentials?: AwsCredentialIdentity;
   /** SDK attempts per call, including retries of throttling and 5xx (default 3). */
   maxAttempts?: number;
+  /** Per-request timeout, so a hung call (or AssumeRole) fails and is retried instead of blocking (default 15000). */
+  requestTimeoutMs?: number;
   /** AssumeRole session length (default 3600). */
   durationSeconds?: number;
 }
@@ -73,6 +75,11 @@ export class AwsClients {
     return {
       region,
       maxAttempts: this.opts.maxAttempts ?? 3,
+      requestHandler: {
+        requestTimeout: this.opts.requestTimeoutMs ?? 15_000,
+        connectionTimeout: 5_000,
+        throwOnRequestTimeout: true,
+      },
       ...(this.opts.endpoint ? { endpoint: this.opts.endpoint } : {}),
     };
   }

@@ -298,3 +298,16 @@ describe('SDK retries', () => {
     expect(emu.calls({ operation: 'ListClusters' })).toHaveLength(2);
   });
 });
+
+describe('timeouts', () => {
+  it('a hung AssumeRole times out as a retryable error and is not cached', async () => {
+    const aws = clients({ requestTimeoutMs: 200, maxAttempts: 1 });
+    await aws.homeAccountId();
+    emu.faults.inject({ operation: 'AssumeRole', latencyMs: 2_000, times: 1 });
+    const err = await aws.ecs({ accountId: MEMBER, region: REGION }).catch((e: unknown) => e);
+    expect(isEcsGuardError(err, ErrorCode.AwsError)).toBe(true);
+    expect(describeAwsError(err)).toMatchObject({ retryable: true });
+    expect(await clusterNames(await aws.ecs({ accountId: MEMBER, region: REGION }))).toEqual(['member-prod']);
+    expect(aws.stats().assumeRoleCalls).toBe(2);
+  });
+});
