@@ -1,5 +1,51 @@
-import type { App } from '@slack/bolt';
+import type { App, BlockAction, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { AppContext } from '../../context.js';
+import { type Click, clickFrom } from './click.js';
+import { handleEcsContext } from './context-click.js';
+import { handleApprove, handleReject, handleRetry } from './decision-click.js';
+import { handleRequestClick } from './request-click.js';
+
+type Handler = (ctx: AppContext, click: Click) => Promise<void>;
+
+/** ack() first (Slack's 3 s budget), then the work; a failure is logged, never left unanswered. */
+function listener(
+  ctx: AppContext,
+  name: string,
+  handle: Handler,
+): Middleware<SlackActionMiddlewareArgs<BlockAction>> {
+  return async ({ ack, body, action }) => {
+    await ack();
+    const click = clickFrom(body, action);
+    if (!click) {
+      ctx.log.warn({ action: name }, 'ignored a click without a usable user or channel');
+      return;
+    }
+    try {
+      await handle(ctx, click);
+    } catch (err) {
+      ctx.log.error(
+        { err: (err as Error).message, action: name, user: click.userId },
+        'click handler failed',
+      );
+      await ctx.slack.chat
+        .postEphemeral({
+          channel: click.channelId,
+          user: click.userId,
+          text: ':warning: ecs-guard could not handle that click; please try again. The error was logged.',
+        })
+        .catch(() => {});
+    }
+  };
+}
 
 /** Registers the card buttons (Stop task, Archive, ECS context, Approve, Reject, Retry). */
-export function registerActions(_app: App, _ctx: AppContext): void {}
+export function registerActions(app: App, ctx: AppContext): void {
+  const on = (actionId: string, handle: Handler) =>
+    app.action<BlockAction>({ type: 'block_actions', action_id: actionId }, listener(ctx, actionId, handle));
+  on('stop_task', (c, k) => handleRequestClick(c, k, 'stop-task'));
+  on('archive', (c, k) => handleRequestClick(c, k, 'archive'));
+  on('ecs_context', handleEcsContext);
+  on('approve', handleApprove);
+  on('reject', handleReject);
+  on('retry', handleRetry);
+}

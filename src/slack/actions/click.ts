@@ -1,0 +1,63 @@
+import { ephemeral } from '../../actions/card-sync.js';
+import type { AuditTarget } from '../../audit/record.js';
+import type { AppContext } from '../../context.js';
+
+/** What a handler needs from a button click; the value is an opaque id, nothing else is trusted. */
+export interface Click {
+  userId: string;
+  userName?: string;
+  channelId: string;
+  messageTs?: string;
+  /** The button's value: a card id or a request id, to be looked up server-side. */
+  value: string;
+}
+
+const USER_RE = /^[UW][A-Z0-9]{2,}$/;
+
+/** Extracts a Click from a Bolt block_actions body; undefined when it is not a usable click. */
+export function clickFrom(body: unknown, action: unknown): Click | undefined {
+  const b = body as {
+    user?: { id?: string; name?: string; username?: string };
+    channel?: { id?: string };
+    container?: { channel_id?: string; message_ts?: string };
+    message?: { ts?: string };
+  };
+  const userId = b.user?.id;
+  const channelId = b.channel?.id ?? b.container?.channel_id;
+  if (!userId || !USER_RE.test(userId) || !channelId) return undefined;
+  const value = (action as { value?: unknown })?.value;
+  const name = b.user?.username ?? b.user?.name;
+  const ts = b.container?.message_ts ?? b.message?.ts;
+  return {
+    userId,
+    channelId,
+    value: typeof value === 'string' ? value.slice(0, 200) : '',
+    ...(name ? { userName: name.slice(0, 80) } : {}),
+    ...(ts ? { messageTs: ts } : {}),
+  };
+}
+
+export const actor = (c: Click) => ({ id: c.userId, ...(c.userName ? { name: c.userName } : {}) });
+
+/**
+ * A refused click: the person is told why (ephemeral), and the refusal is on the record.
+ */
+export async function refuse(
+  ctx: AppContext,
+  click: Click,
+  action: string,
+  reason: string,
+  target: AuditTarget = {},
+): Promise<void> {
+  await ctx.audit.append({
+    actor: actor(click),
+    action,
+    event: 'refused',
+    target,
+    outcome: 'denied',
+    reason,
+    ...(click.value ? { detail: { value: click.value.slice(0, 64) } } : {}),
+  });
+  ctx.metrics.actions.inc({ action, outcome: 'refused' });
+  await ephemeral(ctx, click.channelId, click.userId, `:no_entry: ${reason}`);
+}

@@ -1,0 +1,117 @@
+import { ephemeral, threadReply } from '../../actions/card-sync.js';
+import { gatherEcsContext } from '../../actions/ecs-context.js';
+import { describeAwsError } from '../../aws/errors.js';
+import type { AppContext } from '../../context.js';
+import { buildEcsContextBlocks, postureWarnings } from '../blocks/ecs-context.js';
+import { isCardId } from '../card-store.js';
+import { actor, type Click, refuse } from './click.js';
+
+/**
+ * ECS context: anyone in the channel. Describes the finding's task, task definition, service
+ * and cluster in the finding's account and region (as the clicking user, for CloudTrail) and
+ * replies in the card's thread, or ephemerally when `contextVisibility` says so.
+ */
+export async function handleEcsContext(ctx: AppContext, click: Click): Promise<void> {
+  const card = isCardId(click.value) ? await ctx.cards.get(click.value) : undefined;
+  if (!card)
+    return refuse(
+      ctx,
+      click,
+      'context',
+      "ECS context: this button is not one of ecs-guard's cards (unknown id).",
+    );
+  const rec = card.findingId ? await ctx.findings.get(card.findingId) : undefined;
+  const f = rec?.finding;
+  if (!f?.taskArn) {
+    await ephemeral(
+      ctx,
+      click.channelId,
+      click.userId,
+      ':information_source: This card names no single ECS task to describe.',
+    );
+    return;
+  }
+  const target = {
+    accountId: f.accountId,
+    region: f.region,
+    findingId: f.id,
+    taskArn: f.taskArn,
+    ...(f.clusterName ? { cluster: f.clusterName } : {}),
+  };
+  const ephemeralReply = ctx.config.contextVisibility === 'ephemeral';
+  try {
+    const ecs = await ctx.aws.ecs({
+      accountId: f.accountId,
+      region: f.region,
+      sourceIdentity: click.userId,
+      purpose: 'ecs-context',
+    });
+    const g = await gatherEcsContext(ecs, {
+      accountId: f.accountId,
+      region: f.region,
+      taskArn: f.taskArn,
+      ...((f.clusterName ?? f.clusterArn) ? { cluster: (f.clusterName ?? f.clusterArn) as string } : {}),
+    });
+    if (!g.context) {
+      const why = g.problems.join('; ') || 'the task could not be described';
+      await ephemeral(
+        ctx,
+        click.channelId,
+        click.userId,
+        `:warning: ECS context unavailable: ${why}`.slice(0, 2000),
+      );
+      await ctx.audit.append({
+        actor: actor(click),
+        action: 'context',
+        event: 'context-viewed',
+        target,
+        outcome: 'error',
+        reason: why,
+      });
+      return;
+    }
+    const msg = buildEcsContextBlocks(g.context);
+    if (ephemeralReply) {
+      await ctx.slack.chat.postEphemeral({
+        channel: card.channel,
+        user: click.userId,
+        text: msg.text,
+        blocks: msg.blocks,
+      });
+    } else {
+      await ctx.slack.chat.postMessage({
+        channel: card.channel,
+        ...(card.ts ? { thread_ts: card.ts } : {}),
+        text: msg.text,
+        blocks: msg.blocks,
+        unfurl_links: false,
+        unfurl_media: false,
+      });
+    }
+    await ctx.audit.append({
+      actor: actor(click),
+      action: 'context',
+      event: 'context-viewed',
+      target,
+      outcome: 'ok',
+      ...(g.awsRequestIds[0] ? { awsRequestId: g.awsRequestIds[0] } : {}),
+      detail: { visibility: ctx.config.contextVisibility, warnings: postureWarnings(g.context).length },
+    });
+    ctx.metrics.actions.inc({ action: 'context', outcome: 'succeeded' });
+  } catch (err) {
+    const info = describeAwsError(err, { operation: 'DescribeTasks' });
+    await ctx.audit.append({
+      actor: actor(click),
+      action: 'context',
+      event: 'context-viewed',
+      target,
+      outcome: 'error',
+      reason: info.message,
+      ...(info.requestId ? { awsRequestId: info.requestId } : {}),
+    });
+    ctx.metrics.actions.inc({ action: 'context', outcome: 'failed' });
+    const text = `:warning: ECS context unavailable: ${info.message}`;
+    if (ephemeralReply) await ephemeral(ctx, click.channelId, click.userId, text);
+    else await threadReply(ctx, card.channel, card.ts, text);
+  }
+}

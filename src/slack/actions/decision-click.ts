@@ -1,0 +1,249 @@
+import { ephemeral, syncCard, threadReply } from '../../actions/card-sync.js';
+import { ACTION_LABEL, type ActionsDeps, actionsDeps, requestTarget } from '../../actions/deps.js';
+import { expireRequest } from '../../actions/expire.js';
+import { canApprove, canReject, canRetry } from '../../actions/policy.js';
+import { type ActionRequest, isRequestId } from '../../actions/request-store.js';
+import { requestJobKey } from '../../actions/sweeper.js';
+import type { AppContext } from '../../context.js';
+import { enqueueAction } from '../../queue/action-jobs.js';
+import { principalMention } from '../mrkdwn.js';
+import { actor, type Click, refuse } from './click.js';
+
+/** The request behind an Approve/Reject/Retry value, or a refusal (forged/unknown ids). */
+async function loadRequest(
+  ctx: AppContext,
+  deps: ActionsDeps,
+  click: Click,
+  verb: string,
+): Promise<ActionRequest | undefined> {
+  const req = isRequestId(click.value) ? await deps.requests.get(click.value) : undefined;
+  if (!req) {
+    await refuse(ctx, click, verb, `${verb}: unknown request (the button's id is not one ecs-guard issued).`);
+    return undefined;
+  }
+  return req;
+}
+
+/** A lapsed pending request is expired on the click itself (the sweeper may not have run yet). */
+async function lapsed(
+  ctx: AppContext,
+  deps: ActionsDeps,
+  click: Click,
+  req: ActionRequest,
+): Promise<boolean> {
+  if (req.status !== 'pending' || req.expiresAt > ctx.clock()) return false;
+  await expireRequest(ctx, deps, req.requestId);
+  await ephemeral(
+    ctx,
+    click.channelId,
+    click.userId,
+    ':alarm_clock: This request has expired; nothing was done.',
+  );
+  return true;
+}
+
+/** Why a decision click lost: the request was decided already (by someone else, or a double click). */
+function decidedText(r: ActionRequest | undefined, status: string): string {
+  const by = (id?: string) => (id && id !== 'system' ? ` by ${principalMention(id)}` : '');
+  switch (status) {
+    case 'approved':
+    case 'executed':
+    case 'failed':
+      return `Already approved${by(r?.approverId)}.`;
+    case 'rejected':
+      return `Already rejected${by(r?.decidedById)}.`;
+    case 'expired':
+      return 'This request has expired; nothing was done.';
+    default:
+      return 'This request cannot be decided now.';
+  }
+}
+
+/** Approve: policy check, then ONE atomic pending→approved step; the winner queues the job. */
+export async function handleApprove(ctx: AppContext, click: Click): Promise<void> {
+  const deps = actionsDeps(ctx);
+  const req = await loadRequest(ctx, deps, click, 'approve');
+  if (!req || (await lapsed(ctx, deps, click, req))) return;
+  const label = ACTION_LABEL[req.action];
+  if (req.status !== 'pending') {
+    await ephemeral(
+      ctx,
+      click.channelId,
+      click.userId,
+      `:information_source: ${decidedText(req, req.status)}`,
+    );
+    return;
+  }
+  const rule = ctx.config.actions[req.action];
+  const member = await deps.groups.test(rule.approvers);
+  const d = canApprove(rule, click.userId, req.requesterId, label, member);
+  if (!d.ok) return refuse(ctx, click, req.action, `Approve refused: ${d.reason}.`, requestTarget(req));
+  const now = ctx.clock();
+  const t = await deps.requests.transition(req.requestId, ['pending'], 'approved', {
+    approverId: click.userId,
+    ...(click.userName ? { approverName: click.userName } : {}),
+    approvedAt: now,
+  });
+  if (!t.ok || !t.request) {
+    await ephemeral(
+      ctx,
+      click.channelId,
+      click.userId,
+      `:information_source: ${decidedText(t.request, t.status)}`,
+    );
+    return;
+  }
+  const won = t.request;
+  await ctx.audit.append({
+    actor: actor(click),
+    action: won.action,
+    event: 'approved',
+    target: requestTarget(won),
+    outcome: 'ok',
+  });
+  ctx.metrics.actions.inc({ action: won.action, outcome: 'approved' });
+  await enqueueAction(ctx, {
+    name: won.action,
+    key: requestJobKey(won.requestId, won.attempt),
+    data: { requestId: won.requestId, attempt: won.attempt, actorId: click.userId },
+  });
+  await syncCard(ctx, won.cardId, (s) => ({
+    ...s,
+    pending: s.pending?.requestId === won.requestId ? undefined : s.pending,
+    running: {
+      requestId: won.requestId,
+      action: won.action,
+      requesterId: won.requesterId,
+      approverId: click.userId,
+      at: now,
+    },
+  }));
+}
+
+/** Reject: approvers, or the requester withdrawing; atomic pending→rejected. */
+export async function handleReject(ctx: AppContext, click: Click): Promise<void> {
+  const deps = actionsDeps(ctx);
+  const req = await loadRequest(ctx, deps, click, 'reject');
+  if (!req || (await lapsed(ctx, deps, click, req))) return;
+  if (req.status !== 'pending') {
+    await ephemeral(
+      ctx,
+      click.channelId,
+      click.userId,
+      `:information_source: ${decidedText(req, req.status)}`,
+    );
+    return;
+  }
+  const rule = ctx.config.actions[req.action];
+  const member = await deps.groups.test(rule.approvers);
+  const d = canReject(rule, click.userId, req.requesterId, member);
+  if (!d.ok) return refuse(ctx, click, req.action, `Reject refused: ${d.reason}.`, requestTarget(req));
+  const now = ctx.clock();
+  const t = await deps.requests.transition(req.requestId, ['pending'], 'rejected', {
+    decidedById: click.userId,
+    decidedAt: now,
+  });
+  if (!t.ok || !t.request) {
+    await ephemeral(
+      ctx,
+      click.channelId,
+      click.userId,
+      `:information_source: ${decidedText(t.request, t.status)}`,
+    );
+    return;
+  }
+  const r = t.request;
+  await ctx.audit.append({
+    actor: actor(click),
+    action: r.action,
+    event: 'rejected',
+    target: requestTarget(r),
+    outcome: 'ok',
+  });
+  ctx.metrics.actions.inc({ action: r.action, outcome: 'rejected' });
+  await syncCard(ctx, r.cardId, (s) =>
+    s.pending?.requestId === r.requestId ? { ...s, pending: undefined } : undefined,
+  );
+  await threadReply(
+    ctx,
+    r.channel,
+    r.ts,
+    `:no_entry_sign: ${ACTION_LABEL[r.action]} request by ${principalMention(r.requesterId)} was rejected by ${principalMention(click.userId)}; nothing was done.`,
+  );
+}
+
+/** Retry a failed, retryable request: approvers only; a new attempt with its own job id. */
+export async function handleRetry(ctx: AppContext, click: Click): Promise<void> {
+  const deps = actionsDeps(ctx);
+  const req = await loadRequest(ctx, deps, click, 'retry');
+  if (!req) return;
+  const label = ACTION_LABEL[req.action];
+  const rule = ctx.config.actions[req.action];
+  const member = await deps.groups.test(rule.approvers);
+  const d = canRetry(rule, click.userId, label, member);
+  if (!d.ok) return refuse(ctx, click, req.action, `Retry refused: ${d.reason}.`, requestTarget(req));
+  if (rule.twoPerson && click.userId === req.requesterId) {
+    return refuse(
+      ctx,
+      click,
+      req.action,
+      `Retry refused: you requested this ${label}; a second person must run it.`,
+      requestTarget(req),
+    );
+  }
+  if (req.status !== 'failed' || !req.outcomeRetryable) {
+    await ephemeral(
+      ctx,
+      click.channelId,
+      click.userId,
+      ':information_source: There is nothing to retry on this request.',
+    );
+    return;
+  }
+  const now = ctx.clock();
+  const attempt = req.attempt + 1;
+  // The CAS on 'failed' makes two Retry clicks produce one new attempt.
+  const t = await deps.requests.transition(req.requestId, ['failed'], 'approved', {
+    attempt,
+    approverId: click.userId,
+    ...(click.userName ? { approverName: click.userName } : {}),
+    approvedAt: now,
+    audited: false,
+    notified: false,
+  });
+  if (!t.ok || !t.request) {
+    await ephemeral(
+      ctx,
+      click.channelId,
+      click.userId,
+      ':information_source: This action is already being retried.',
+    );
+    return;
+  }
+  const r = t.request;
+  await ctx.audit.append({
+    actor: actor(click),
+    action: r.action,
+    event: 'retried',
+    target: requestTarget(r),
+    outcome: 'ok',
+    detail: { attempt },
+  });
+  ctx.metrics.actions.inc({ action: r.action, outcome: 'retried' });
+  await enqueueAction(ctx, {
+    name: r.action,
+    key: requestJobKey(r.requestId, attempt),
+    data: { requestId: r.requestId, attempt, actorId: click.userId },
+  });
+  await syncCard(ctx, r.cardId, (s) => ({
+    ...s,
+    outcome: undefined,
+    running: {
+      requestId: r.requestId,
+      action: r.action,
+      requesterId: r.requesterId,
+      approverId: click.userId,
+      at: now,
+    },
+  }));
+}
