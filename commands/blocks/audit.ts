@@ -1,0 +1,74 @@
+/** Block Kit answers of `/ecs-guard audit` and `audit verify`. Pure. */
+
+import type { AuditRecord } from '../../src/audit/record.js';
+import type { AuditVerifyResult } from '../../src/audit/trail.js';
+import { context, header, section, slackDate } from '../../src/slack/blocks/parts.js';
+import { code, mrkdwn, principalMention } from '../../src/slack/mrkdwn.js';
+import type { Reply } from '../types.js';
+import { BUDGET, packLines } from './common.js';
+
+const OUTCOME: Record<string, string> = {
+  ok: ':white_check_mark:',
+  denied: ':no_entry:',
+  error: ':x:',
+  pending: ':hourglass_flowing_sand:',
+};
+
+const actor = (id: string) => (id === 'system' ? '_system_' : principalMention(id));
+
+export function auditLine(r: AuditRecord): string {
+  const t = r.target ?? {};
+  const where = [
+    t.cluster,
+    t.taskArn ? t.taskArn.slice(t.taskArn.lastIndexOf('/') + 1, t.taskArn.lastIndexOf('/') + 13) : undefined,
+    t.findingId?.slice(0, 12),
+  ]
+    .filter(Boolean)
+    .map((s) => mrkdwn(s as string, 80))
+    .join(' / ');
+  const cmd =
+    r.event === 'command' && typeof r.detail?.text === 'string'
+      ? code(`/ecs-guard ${r.detail.text}`, 120)
+      : undefined;
+  return [
+    `${OUTCOME[r.outcome] ?? ''} #${r.seq} ${slackDate(Date.parse(r.time))}`,
+    actor(r.actor.id),
+    `*${mrkdwn(r.action, 40)}* ${r.event}`,
+    where || undefined,
+    t.accountId && t.region ? `${t.accountId}/${t.region}` : t.region,
+    cmd,
+    r.reason ? `_${mrkdwn(r.reason, 160)}_` : undefined,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+}
+
+export function buildAuditReply(records: AuditRecord[], filterText: string): Reply {
+  if (records.length === 0) {
+    const text = `No audit records${filterText ? ` for ${filterText}` : ''}.`;
+    return { text, blocks: [section(mrkdwn(text, 2000), 'audit-none')] };
+  }
+  const packed = packLines(records.map(auditLine), 'audit', {
+    maxBlocks: BUDGET.blocks - 3,
+    maxText: BUDGET.text,
+    moreHint: '(ask for fewer, or filter with `--user` / `--cluster`)',
+  });
+  return {
+    text: `${records.length} audit record(s)`,
+    blocks: [
+      header(`Audit trail${filterText ? ` (${filterText})` : ''}`, 'audit-header'),
+      ...packed.blocks,
+      context(['Newest first · `/ecs-guard audit verify` checks the hash chain'], 'audit-foot'),
+    ],
+  };
+}
+
+export function buildVerifyReply(v: AuditVerifyResult): Reply {
+  const text = v.ok
+    ? `Audit chain intact: ${v.checked} record(s) verified.`
+    : `Audit chain BROKEN after ${v.checked} good record(s): ${v.problem ?? 'unknown problem'}${v.at ? ` (at ${v.at})` : ''}`;
+  return {
+    text,
+    blocks: [section(`${v.ok ? ':lock:' : ':rotating_light:'} ${mrkdwn(text, 2500)}`, 'audit-verify')],
+  };
+}

@@ -1,0 +1,67 @@
+/** Block Kit answer of `/ecs-guard findings`. Pure: finding records (+ card links) in, reply out. */
+import type { Finding } from '../../src/findings/model.js';
+import { SEVERITY_EMOJI } from '../../src/findings/severity.js';
+import { context, header, section, slackDate } from '../../src/slack/blocks/parts.js';
+import { code, link, mrkdwn } from '../../src/slack/mrkdwn.js';
+import type { Reply } from '../types.js';
+import { BUDGET, packLines } from './common.js';
+
+export interface FindingRow {
+  finding: Finding;
+  /** Permalink of the card (or group card) that shows the finding. */
+  cardUrl?: string;
+  state: string;
+}
+
+/** `https://slack.com/archives/<channel>/p<ts without the dot>`: Slack redirects it to the message. */
+export function archiveUrl(channel: string, ts: string): string | undefined {
+  if (!/^[CGD][A-Z0-9]+$/.test(channel) || !/^\d+\.\d+$/.test(ts)) return undefined;
+  return `https://slack.com/archives/${channel}/p${ts.replace('.', '')}`;
+}
+
+export function findingLine(r: FindingRow): string {
+  const f = r.finding;
+  const where = [f.clusterName, f.service ? `svc ${f.service}` : undefined, f.taskId?.slice(0, 12)]
+    .filter(Boolean)
+    .map((s) => mrkdwn(s as string, 120))
+    .join(' / ');
+  const card = r.cardUrl ? link(r.cardUrl, 'card') : `_${r.state}_`;
+  const flags = [
+    f.archived ? 'archived' : undefined,
+    f.sample ? 'sample' : undefined,
+    f.count > 1 ? `×${f.count}` : undefined,
+  ]
+    .filter(Boolean)
+    .join(', ');
+  return [
+    `${SEVERITY_EMOJI[f.severityLabel] ?? ''} *${f.severityLabel}* ${code(f.type, 120)}`,
+    where || undefined,
+    `${f.accountId}/${f.region}`,
+    flags || undefined,
+    slackDate(f.lastSeen ?? f.updatedAt),
+    card,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+}
+
+export function buildFindingsReply(rows: FindingRow[], filterText: string, scanned: number): Reply {
+  const title = `Recent findings${filterText ? ` (${filterText})` : ''}`;
+  if (rows.length === 0) {
+    const text = `No findings match${filterText ? ` ${filterText}` : ''} (looked at ${scanned} recent).`;
+    return { text, blocks: [section(`:mag: ${mrkdwn(text, 2000)}`, 'findings-none')] };
+  }
+  const packed = packLines(rows.map(findingLine), 'findings', {
+    maxBlocks: BUDGET.blocks - 3,
+    maxText: BUDGET.text,
+    moreHint: '(narrow with a cluster, `--severity`, `--type` or `--since`)',
+  });
+  return {
+    text: `${rows.length} finding(s)${filterText ? ` (${filterText})` : ''}`,
+    blocks: [
+      header(title, 'findings-header'),
+      ...packed.blocks,
+      context([`Newest first · ${rows.length} shown of ${scanned} scanned`], 'findings-foot'),
+    ],
+  };
+}

@@ -1,0 +1,82 @@
+/** Block Kit answer of `/ecs-guard status`. Pure. */
+import { context, header, section, slackDate } from '../../src/slack/blocks/parts.js';
+import { mrkdwn } from '../../src/slack/mrkdwn.js';
+import type { Reply } from '../types.js';
+import { packLines } from './common.js';
+
+export interface AccountStatus {
+  accountId: string;
+  home: boolean;
+  arn?: string;
+  error?: string;
+  detectors: { region: string; detectorId?: string; error?: string }[];
+}
+
+export interface PollStatus {
+  region: string;
+  at?: number;
+  lagMs?: number;
+  listed?: number;
+  new?: number;
+}
+
+export interface QueueStatus {
+  name: string;
+  counts?: { waiting: number; active: number; delayed: number; failed: number };
+  error?: string;
+}
+
+export interface StatusInput {
+  version: string;
+  now: number;
+  regions: string[];
+  pollSeconds: number;
+  accounts: AccountStatus[];
+  polls: PollStatus[];
+  queues: QueueStatus[];
+  pendingApprovals: number;
+}
+
+export const formatLag = (ms: number): string =>
+  ms < 90_000
+    ? `${Math.round(ms / 1000)}s`
+    : ms < 5_400_000
+      ? `${Math.round(ms / 60_000)}m`
+      : `${Math.round(ms / 3_600_000)}h`;
+
+export function buildStatusReply(s: StatusInput): Reply {
+  const accountLines = s.accounts.map((a) => {
+    const who = a.error
+      ? `:x: ${mrkdwn(a.error, 400)}`
+      : `:white_check_mark: \`${mrkdwn(a.arn ?? '?', 200)}\``;
+    const dets = a.detectors
+      .map(
+        (d) =>
+          `${d.region}: ${d.detectorId ? `\`${d.detectorId}\`` : `:warning: ${mrkdwn(d.error ?? 'no detector', 200)}`}`,
+      )
+      .join(' · ');
+    return `*${a.accountId}*${a.home ? ' (home)' : ''} ${who}\n   detectors: ${dets || 'n/a'}`;
+  });
+  const pollLines = s.polls.map((p) =>
+    p.at === undefined
+      ? `• ${p.region}: ${s.pollSeconds === 0 ? 'polling off' : 'no poll yet'}`
+      : `• ${p.region}: last poll ${slackDate(p.at)} (${formatLag(p.lagMs ?? 0)} ago${s.pollSeconds > 0 && (p.lagMs ?? 0) > s.pollSeconds * 3000 ? ' :warning: late' : ''}) · ${p.listed ?? 0} listed, ${p.new ?? 0} new`,
+  );
+  const queueLines = s.queues.map((q) =>
+    q.counts
+      ? `• \`${q.name}\`: ${q.counts.waiting} waiting, ${q.counts.active} active, ${q.counts.delayed} delayed, ${q.counts.failed} failed`
+      : `• \`${q.name}\`: :x: ${mrkdwn(q.error ?? 'unknown', 200)}`,
+  );
+  return {
+    text: `ecs-guard ${s.version}: ${s.accounts.length} account(s), ${s.regions.length} region(s), ${s.pendingApprovals} pending approval(s)`,
+    blocks: [
+      header(`ecs-guard status (v${s.version})`, 'status-header'),
+      section('*AWS identities*', 'status-aws-title'),
+      ...packLines(accountLines, 'status-aws', { maxBlocks: 4, maxText: 4000, moreHint: 'accounts' }).blocks,
+      section(`*Polling* (every ${s.pollSeconds}s)\n${pollLines.join('\n') || 'no regions'}`, 'status-poll'),
+      section(`*Queues*\n${queueLines.join('\n')}`, 'status-queues'),
+      section(`*Pending approvals*: ${s.pendingApprovals}`, 'status-pending'),
+      context([`Regions: ${s.regions.join(', ')} · checked ${slackDate(s.now)}`], 'status-foot'),
+    ],
+  };
+}

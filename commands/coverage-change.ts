@@ -1,0 +1,119 @@
+/**
+ * Shared by `enable` and `disable`: the pre-flight (detector features, cluster, current tag), the
+ * stored plan and its message with Confirm/Cancel. The change itself runs from the coverage
+ * queue after an approver confirms (`confirm.ts`, `src/queue/coverage-job.ts`).
+ */
+import { DescribeClustersCommand } from '@aws-sdk/client-ecs';
+import { detectorFeatures, detectorIdOf } from '../src/aws/coverage.js';
+import { EcsGuardError, ErrorCode } from '../src/errors.js';
+import { accountIdArg, clusterArg, regionArg } from './args.js';
+import { mayRequest } from './authorise.js';
+import { awsCall } from './aws-call.js';
+import { buildPlanMessage, type PreflightCheck } from './blocks/plan.js';
+import { type CoverageAction, type CoveragePlan, newPlanId, savePlan } from './plan-store.js';
+import type { CommandInput } from './types.js';
+
+export const TAG = 'GuardDutyManaged';
+
+export async function planCoverageChange(action: CoverageAction, input: CommandInput): Promise<void> {
+  const { ctx, args, userId } = input;
+  const cluster = clusterArg(args.positional[0] as string);
+  const region = regionArg(args.flags.region as string | undefined) ?? ctx.config.homeRegion;
+  const insights = args.flags.insights === true;
+  if (!(await mayRequest(ctx, action, userId))) {
+    await ctx.audit.append({
+      actor: { id: userId },
+      action,
+      event: 'refused',
+      target: { cluster, region },
+      outcome: 'denied',
+      reason: 'not a requester',
+    });
+    throw new EcsGuardError(
+      ErrorCode.NotAuthorized,
+      `you may not request ${action} (policy: actions.${action}.requesters)`,
+    );
+  }
+  const home = await ctx.aws.homeAccountId();
+  const accountId = accountIdArg(args.flags.account as string | undefined) ?? home;
+  const where = `account ${accountId}, ${region}`;
+  const target = { ...(accountId !== home ? { accountId } : {}), region };
+
+  const checks: PreflightCheck[] = [];
+  let blocked = false;
+  const gd = await ctx.aws.guardDuty(target);
+  const detectorId = await awsCall('ListDetectors', where, () => detectorIdOf(gd, where));
+  const f = await awsCall('GetDetector', where, () => detectorFeatures(gd, detectorId));
+  if (f.runtimeMonitoring)
+    checks.push({ ok: true, text: `Runtime Monitoring is enabled on detector \`${detectorId}\`` });
+  else {
+    checks.push({
+      ok: action === 'enable' ? false : 'warn',
+      text: `Runtime Monitoring is *off* on detector \`${detectorId}\`: turn it on (GuardDuty → Runtime Monitoring, or UpdateDetector RUNTIME_MONITORING=ENABLED) before a tag can matter`,
+    });
+    if (action === 'enable') blocked = true;
+  }
+  checks.push(
+    f.fargateAgentManagement
+      ? {
+          ok: true,
+          text: 'ECS Fargate automated agent management is on: every cluster is monitored unless tagged `GuardDutyManaged=false`',
+        }
+      : {
+          ok: 'warn',
+          text: 'ECS Fargate automated agent management is off: only clusters tagged `GuardDutyManaged=true` get the agent',
+        },
+  );
+
+  const ecs = await ctx.aws.ecs(target);
+  const d = await awsCall('DescribeClusters', where, () =>
+    ecs.send(new DescribeClustersCommand({ clusters: [cluster], include: ['TAGS', 'SETTINGS'] })),
+  );
+  const c = d.clusters?.find((x) => x.status === 'ACTIVE');
+  let tagBefore = '';
+  if (!c?.clusterArn) {
+    checks.push({
+      ok: false,
+      text: `Cluster \`${cluster}\` does not exist in ${where} (check the name, --account and --region)`,
+    });
+    blocked = true;
+  } else {
+    tagBefore = c.tags?.find((t) => t.key === TAG)?.value ?? '';
+    const want = action === 'enable' ? 'true' : 'false';
+    checks.push({
+      ok: true,
+      text: `Cluster exists (${c.runningTasksCount ?? 0} running tasks, ${c.activeServicesCount ?? 0} services); tag \`${TAG}\` is ${tagBefore ? `\`${tagBefore}\`` : 'not set'}${tagBefore === want ? ' already (the job re-applies it)' : ''}`,
+    });
+    if (insights) {
+      const ci = c.settings?.find((s) => s.name === 'containerInsights')?.value ?? 'disabled';
+      checks.push({ ok: true, text: `Container Insights is \`${ci}\`` });
+    }
+  }
+
+  const now = ctx.clock();
+  const plan: CoveragePlan = {
+    planId: newPlanId(),
+    action,
+    accountId,
+    region,
+    cluster,
+    clusterArn: c?.clusterArn ?? '',
+    insights: action === 'enable' && insights,
+    requester: userId,
+    channelId: input.channelId,
+    tagBefore,
+    createdAt: now,
+    expiresAt: now + ctx.config.approvalTtlSeconds * 1000,
+  };
+  if (!blocked) await savePlan(ctx, plan);
+  await ctx.audit.append({
+    actor: { id: userId, ...(input.userName ? { name: input.userName } : {}) },
+    action,
+    event: 'requested',
+    target: { accountId, region, cluster, requestId: plan.planId },
+    outcome: blocked ? 'error' : 'pending',
+    ...(blocked ? { reason: 'pre-flight failed' } : {}),
+    detail: { insights: plan.insights, tagBefore },
+  });
+  await input.reply(buildPlanMessage(plan, checks, ctx.config.actions[action].approvers, { blocked }));
+}
