@@ -6,7 +6,7 @@
 import type { Button, KnownBlock } from '@slack/types';
 import type { Finding } from '../../findings/model.js';
 import { SEVERITY_EMOJI } from '../../findings/severity.js';
-import { code, link, mrkdwn, principalMention } from '../mrkdwn.js';
+import { code, link, mrkdwn, principalMention, truncate } from '../mrkdwn.js';
 import type { CardAction, CardState } from './card-state.js';
 import { LIMITS } from './limits.js';
 import {
@@ -307,5 +307,27 @@ export function buildFindingCard(f: Finding, state: CardState, opts: CardOptions
   // A new block_id whenever the state changes, as Slack advises for updated messages.
   const stateKey = shortHash(JSON.stringify([state, f.archived]));
   blocks.push(actions(buttonsFor(f, state), `actions-${stateKey}`));
-  return { text: fallbackText(f, state), blocks: blocks.slice(0, LIMITS.blocks) };
+  return { text: fallbackText(f, state), blocks: fitTotalText(blocks.slice(0, LIMITS.blocks)) };
+}
+
+const textLength = (b: KnownBlock): number => JSON.stringify(b).length;
+
+/**
+ * Slack rejects messages whose text adds up past ~12k characters (`msg_blocks_too_long`). Each
+ * section is already capped; if together they still exceed the budget, the untrusted detail
+ * sections (runtime context, then process) give way first. JSON length over-counts, so it is safe.
+ */
+export function fitTotalText(blocks: KnownBlock[]): KnownBlock[] {
+  let excess = blocks.reduce((n, b) => n + textLength(b), 0) - LIMITS.totalText;
+  for (const id of ['runtime', 'process', 'summary']) {
+    if (excess <= 0) break;
+    const i = blocks.findIndex((b) => b.block_id === id);
+    const b = blocks[i];
+    if (b?.type !== 'section' || !b.text) continue;
+    const keep = Math.max(200, b.text.text.length - excess - 64);
+    const cut = section(truncate(b.text.text, keep), id);
+    excess -= textLength(b) - textLength(cut);
+    blocks[i] = cut;
+  }
+  return blocks;
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../../src/findings/model.js';
 import { normaliseFinding } from '../../../src/findings/normalise.js';
 import type { CardState } from '../../../src/slack/blocks/card-state.js';
-import { buildFindingCard } from '../../../src/slack/blocks/finding-card.js';
+import { buildFindingCard, fitTotalText } from '../../../src/slack/blocks/finding-card.js';
 import { fixture, SDK, sdkFixture, WIRE, WIRE_FIXTURES } from '../../findings/fixtures.js';
 import { assertWithinBlockKitLimits, collectTexts } from '../../helpers/block-kit.js';
 import { hostileFinding, untrustedSequences } from './hostile.js';
@@ -151,6 +151,45 @@ describe('buildFindingCard: hostile finding text', () => {
     expect(runtime?.text?.text).toMatch(/and \d+ more/);
   });
 
+  it('keeps the total text under the msg_blocks_too_long budget with every field at its maximum', () => {
+    const big = 'Ω'.repeat(5000);
+    const maxed: Finding = {
+      ...f,
+      sample: true,
+      clusterName: big,
+      service: big,
+      taskId: big,
+      taskDefinition: big,
+      launchType: big,
+      resourceType: big,
+      accountId: big,
+      container: { name: big, image: big },
+      process: {
+        ...f.process,
+        lineage: f.process?.lineage ?? [],
+        name: big,
+        user: big,
+        workingDirectory: big,
+      },
+      runtime: {
+        ...f.runtime,
+        other: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`${big}${i}`, big])),
+      },
+    };
+    const everything: CardState = {
+      ...(states[1] as CardState),
+      outcome: { ...(states[2] as CardState).outcome!, message: big },
+      archived: { byId: 'U0APP', at: opts.now },
+      expired: { requestId: 'r0', at: opts.now },
+      updatedCount: 12,
+    };
+    everything.pending!.approverMentions = Array.from({ length: 40 }, (_, i) => `U${i}ABCDEFGH`);
+    const c = buildFindingCard({ ...maxed, description: big, title: big, startedBy: big }, everything, opts);
+    assertWithinBlockKitLimits(c.blocks, c.text);
+    const total = collectTexts(c.blocks).reduce((n, t) => n + t.length, 0);
+    expect(total).toBeLessThanOrEqual(11_000);
+  });
+
   it('does not link hostile ids or cluster names', () => {
     const evilIds: Finding = { ...base, id: 'abc|<x>', clusterName: 'prod web|x' };
     const c = buildFindingCard(evilIds, fresh, opts);
@@ -291,5 +330,30 @@ describe('buildFindingCard: card states and buttons', () => {
     const idB = b.find((x) => x.type === 'actions')?.block_id;
     expect(idA).toBeTruthy();
     expect(idA).not.toBe(idB);
+  });
+});
+
+describe('fitTotalText', () => {
+  it('cuts the runtime, then process, then summary sections until the total fits', () => {
+    const sec = (id: string, n: number) => ({
+      type: 'section' as const,
+      block_id: id,
+      text: { type: 'mrkdwn' as const, text: 'x'.repeat(n), verbatim: true },
+    });
+    const blocks = fitTotalText([
+      sec('summary', 3000),
+      sec('where', 3000),
+      sec('process', 3000),
+      sec('runtime', 3000),
+    ]);
+    const total = blocks.reduce((n, b) => n + JSON.stringify(b).length, 0);
+    expect(total).toBeLessThanOrEqual(11_000);
+    const len = (id: string) =>
+      (blocks.find((b) => b.block_id === id) as { text: { text: string } }).text.text.length;
+    expect(len('where')).toBe(3000);
+    expect(len('summary')).toBe(3000);
+    expect(len('runtime')).toBeLessThan(3000);
+    expect(len('process')).toBeLessThanOrEqual(3000);
+    assertWithinBlockKitLimits(blocks);
   });
 });
