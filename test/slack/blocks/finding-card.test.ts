@@ -306,6 +306,27 @@ describe('buildFindingCard: card states and buttons', () => {
     expect(ids(flagged.blocks)).toEqual(['ecs_context']);
   });
 
+  it('a running (approved, queued) action shows who approved and no action buttons', () => {
+    const c = buildFindingCard(
+      base,
+      {
+        cardId: 'card_01',
+        running: {
+          requestId: 'req_9',
+          action: 'stop-task',
+          requesterId: 'U0REQ',
+          approverId: 'U0APP',
+          at: opts.now,
+        },
+      },
+      opts,
+    );
+    expect(textOf(c.blocks)).toContain('requested by <@U0REQ>, approved by <@U0APP>');
+    expect(textOf(c.blocks)).toContain('running');
+    expect(ids(c.blocks)).toEqual(['ecs_context']);
+    expect(c.text).toContain('[running]');
+  });
+
   it('an expired request shows a note and brings the normal buttons back', () => {
     const c = buildFindingCard(
       base,
