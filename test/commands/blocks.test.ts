@@ -1,0 +1,260 @@
+import { describe, expect, it } from 'vitest';
+import { buildAuditReply, buildVerifyReply } from '../../commands/blocks/audit.js';
+import { packLines } from '../../commands/blocks/common.js';
+import { buildCoverageDetail, buildCoverageSummary, sortCoverage } from '../../commands/blocks/coverage.js';
+import { archiveUrl, buildFindingsReply } from '../../commands/blocks/findings.js';
+import { buildPlanDecided, buildPlanMessage, CONFIRM_ACTION } from '../../commands/blocks/plan.js';
+import { buildStatusReply } from '../../commands/blocks/status.js';
+import { buildHelp } from '../../commands/help.js';
+import type { CoveragePlan } from '../../commands/plan-store.js';
+import { USAGE } from '../../commands/usage.js';
+import type { AuditRecord } from '../../src/audit/record.js';
+import { type CoverageRow, healthyShare, remediationFor } from '../../src/aws/coverage.js';
+import type { Finding } from '../../src/findings/model.js';
+import { uncoveredServices } from '../../src/queue/coverage-job.js';
+import { assertWithinBlockKitLimits, collectTexts } from '../helpers/block-kit.js';
+
+const row = (i: number, healthy: boolean, extra: Partial<CoverageRow> = {}): CoverageRow => ({
+  accountId: i % 2 ? '111122223333' : '444455556666',
+  region: 'us-east-1',
+  cluster: `cluster-${String(i).padStart(3, '0')}`,
+  status: healthy ? 'HEALTHY' : 'UNHEALTHY',
+  ...(healthy ? {} : { issue: 'Agent not provisioned' }),
+  issues: healthy
+    ? []
+    : [`Tasks started before enabling Runtime Monitoring require a relaunch. Impacted task ID(s): '${'a'.repeat(32)}'`],
+  managementType: 'AUTO_MANAGED',
+  coveredInstances: 0,
+  compatibleInstances: 0,
+  updatedAt: 1_767_000_000_000,
+  ...extra,
+});
+
+const text = (r: { blocks?: unknown[] }) => collectTexts(r.blocks ?? []).join('\n');
+
+describe('coverage blocks', () => {
+  it('300 clusters: within Block Kit limits, summary share, unhealthy first, "and N more"', () => {
+    const rows = Array.from({ length: 300 }, (_, i) => row(i, i % 3 !== 0));
+    const stats = { healthy: 200, unhealthy: 100 };
+    const r = buildCoverageSummary({ rows, stats, scope: { regions: ['us-east-1'] } });
+    assertWithinBlockKitLimits(r.blocks ?? [], r.text);
+    const t = text(r);
+    expect(t).toContain('200 of 300 ECS clusters healthy (67%)');
+    expect(t).toMatch(/…and \d+ more/);
+    const listed = [...t.matchAll(/:(red|large_green)_circle:/g)].map((m) => m[1]);
+    expect(listed.length).toBeGreaterThan(20);
+    // every unhealthy cluster comes before any healthy one
+    const firstGreen = listed.indexOf('large_green');
+    if (firstGreen >= 0) expect(firstGreen).toBeGreaterThan(listed.lastIndexOf('red'));
+    expect(listed[0]).toBe('red');
+    const more = Number(/…and (\d+) more/.exec(t)?.[1]);
+    expect(listed.length + more).toBe(300);
+  });
+
+  it('hostile cluster names and long issues stay escaped and inside limits', () => {
+    const rows = Array.from({ length: 60 }, (_, i) =>
+      row(i, false, { cluster: `<!channel>&x${'y'.repeat(200)}${i}`, issue: `<@U1> ${'z'.repeat(3000)}` }),
+    );
+    const r = buildCoverageSummary({ rows, stats: { healthy: 0, unhealthy: 60 }, scope: { regions: ['us-east-1'] } });
+    assertWithinBlockKitLimits(r.blocks ?? [], r.text);
+    expect(text(r)).not.toContain('<!channel>');
+  });
+
+  it('sorts unhealthy first, then by name', () => {
+    const s = sortCoverage([row(2, true), row(1, false), row(0, true)]);
+    expect(s.map((r) => r.cluster)).toEqual(['cluster-001', 'cluster-000', 'cluster-002']);
+  });
+
+  it('single cluster view lists every issue with a remediation hint', () => {
+    const r = buildCoverageDetail(
+      'batch-jobs',
+      [
+        row(1, false, {
+          cluster: 'batch-jobs',
+          issues: [
+            "TaskExecutionRole missing from TaskDefinition - 'worker'",
+            'Agent exited: Reason: CannotPullContainerError: pull image manifest has been retried 1 time(s)',
+            'Enabling private DNS requires both enableDnsSupport and enableDnsHostnames VPC attributes set to true for vpc-1',
+            "Tasks started when clusters had exclusion tag are excluded from Runtime Monitoring. Impacted task ID(s): 'x'",
+            "Unsupported CPU architecture 'ARM_V6' for task(s)",
+          ],
+        }),
+      ],
+      { regions: ['us-east-1'] },
+    );
+    assertWithinBlockKitLimits(r.blocks ?? [], r.text);
+    const t = text(r);
+    expect(t).toContain('task execution role');
+    expect(t).toContain('ECR pull permissions');
+    expect(t).toContain('enableDnsSupport and enableDnsHostnames to true');
+    expect(t).toContain('`/ecs-guard enable batch-jobs`');
+    expect(t).toContain('x86_64 and ARM64');
+    expect((t.match(/:bulb:/g) ?? []).length).toBe(5);
+  });
+
+  it('knows the hints and the share', () => {
+    expect(remediationFor('Service \'web\' requires a new deployment to fix/troubleshoot.')).toMatch(/redeploy/);
+    expect(remediationFor('something new')).toBeUndefined();
+    expect(healthyShare({ healthy: 0, unhealthy: 0 })).toBe(0);
+    expect(healthyShare({ healthy: 1, unhealthy: 2 })).toBe(33);
+  });
+
+  it('packLines never exceeds the block budget', () => {
+    const lines = Array.from({ length: 1000 }, (_, i) => `${i} ${'x'.repeat(500)}`);
+    const p = packLines(lines, 'l', { maxBlocks: 5, maxText: 100_000 });
+    expect(p.blocks.length).toBeLessThanOrEqual(6);
+    expect(p.shown).toBeLessThan(1000);
+  });
+});
+
+const plan: CoveragePlan = {
+  planId: `p${'a'.repeat(24)}`,
+  action: 'enable',
+  accountId: '111122223333',
+  region: 'us-east-1',
+  cluster: 'batch-jobs',
+  clusterArn: 'arn:aws:ecs:us-east-1:111122223333:cluster/batch-jobs',
+  insights: true,
+  requester: 'UREQ',
+  channelId: 'C1',
+  tagBefore: 'false',
+  createdAt: 0,
+  expiresAt: 1_800_000,
+};
+
+describe('plan blocks', () => {
+  it('the plan carries only the plan id on Confirm and names the approvers', () => {
+    const r = buildPlanMessage(plan, [{ ok: true, text: 'Runtime Monitoring is enabled' }], ['UAPP', 'SGRP'], {
+      blocked: false,
+    });
+    assertWithinBlockKitLimits(r.blocks ?? [], r.text);
+    const json = JSON.stringify(r.blocks);
+    expect(json).toContain(CONFIRM_ACTION);
+    const values = [...json.matchAll(/"value":"([^"]*)"/g)].map((m) => m[1]);
+    expect(values).toEqual([plan.planId, plan.planId]);
+    expect(text(r)).toContain('GuardDutyManaged=true');
+    expect(text(r)).toContain('Container Insights');
+    expect(text(r)).toContain('<@UAPP>, <!subteam^SGRP>');
+  });
+
+  it('a blocked plan has no buttons', () => {
+    const r = buildPlanMessage(plan, [{ ok: false, text: 'Runtime Monitoring is off' }], ['UAPP'], { blocked: true });
+    expect(JSON.stringify(r.blocks)).not.toContain(CONFIRM_ACTION);
+    expect(text(r)).toContain('Blocked');
+  });
+
+  it('the result lists services to redeploy (capped)', () => {
+    const r = buildPlanDecided(
+      plan,
+      { status: 'confirmed', by: 'UAPP', at: 1000 },
+      {
+        ok: true,
+        tagBefore: 'false',
+        tagAfter: 'true',
+        insights: 'enabled',
+        servicesToRedeploy: Array.from({ length: 500 }, (_, i) => `service-${i}`),
+        standaloneTasks: 2,
+      },
+    );
+    assertWithinBlockKitLimits(r.blocks ?? [], r.text);
+    expect(text(r)).toContain('service-0');
+    expect(text(r)).toMatch(/…and \d+ more/);
+    expect(JSON.stringify(r.blocks)).not.toContain(CONFIRM_ACTION);
+  });
+});
+
+describe('uncoveredServices', () => {
+  it('counts Fargate tasks without the agent sidecar, by service', () => {
+    const t = (group: string, agent: boolean, launchType = 'FARGATE') => ({
+      group,
+      launchType,
+      lastStatus: 'RUNNING',
+      containers: [{ name: 'app' }, ...(agent ? [{ name: 'aws-guardduty-agent-abc' }] : [])],
+    });
+    expect(
+      uncoveredServices([
+        t('service:web', true),
+        t('service:worker', false),
+        t('service:worker', false),
+        t('family:cron', false),
+        t('service:legacy', false, 'EC2'),
+      ]),
+    ).toEqual({ services: ['worker'], standaloneTasks: 1 });
+  });
+});
+
+const finding = (i: number): Finding => ({
+  id: `f${i}`,
+  type: 'Execution:Runtime/NewBinaryExecuted',
+  severity: 8,
+  severityLabel: 'High',
+  title: 't',
+  description: 'd',
+  accountId: '111122223333',
+  region: 'us-east-1',
+  partition: 'aws',
+  clusterName: `prod-<@U1>-${i}`,
+  service: 'web',
+  taskId: 'abcdef0123456789',
+  runtime: { files: [], domains: [], ips: [], other: {} },
+  count: 3,
+  updatedAt: new Date(1_767_000_000_000).toISOString(),
+  archived: false,
+  sample: false,
+  resourceType: 'ECSCluster',
+});
+
+describe('findings, audit, status, help blocks', () => {
+  it('findings link to their cards and stay within limits at 100 rows', () => {
+    expect(archiveUrl('CALERTS001', '1767000000.000100')).toBe('https://slack.com/archives/CALERTS001/p1767000000000100');
+    expect(archiveUrl('bad', '1.2')).toBeUndefined();
+    const rows = Array.from({ length: 100 }, (_, i) => ({
+      finding: finding(i),
+      state: 'posted',
+      cardUrl: archiveUrl('CALERTS001', `1767000000.${String(i).padStart(6, '0')}`),
+    }));
+    const r = buildFindingsReply(rows, 'last 24h', 100);
+    assertWithinBlockKitLimits(r.blocks ?? [], r.text);
+    expect(text(r)).toContain('<https://slack.com/archives/CALERTS001/p1767000000000000|card>');
+    expect(text(r)).not.toContain('<@U1>');
+  });
+
+  it('audit lines and verify', () => {
+    const rec: AuditRecord = {
+      seq: 7,
+      time: new Date(0).toISOString(),
+      actor: { id: 'UAPP' },
+      action: 'enable',
+      event: 'enabled',
+      target: { cluster: 'batch-jobs', accountId: '111122223333', region: 'us-east-1' },
+      outcome: 'ok',
+      prev: 'x',
+      hash: 'y',
+    };
+    const r = buildAuditReply([rec], '');
+    assertWithinBlockKitLimits(r.blocks ?? [], r.text);
+    expect(text(r)).toContain('#7');
+    expect(text(r)).toContain('<@UAPP>');
+    expect(buildVerifyReply({ ok: true, checked: 5 }).text).toBe('Audit chain intact: 5 record(s) verified.');
+    expect(buildVerifyReply({ ok: false, checked: 2, problem: 'edited', at: '1-0' }).text).toContain('BROKEN');
+  });
+
+  it('status and help are within limits', () => {
+    const s = buildStatusReply({
+      version: '1.0.0',
+      now: 100_000,
+      regions: ['us-east-1'],
+      pollSeconds: 60,
+      accounts: [{ accountId: '111122223333', home: true, arn: 'arn:aws:sts::1:assumed-role/x', detectors: [{ region: 'us-east-1', detectorId: 'd1' }] }],
+      polls: [{ region: 'us-east-1', at: 0, lagMs: 400_000, listed: 1, new: 1 }],
+      queues: [{ name: 'poll', counts: { waiting: 1, active: 0, delayed: 2, failed: 3 } }],
+      pendingApprovals: 4,
+    });
+    assertWithinBlockKitLimits(s.blocks ?? [], s.text);
+    expect(text(s)).toContain('1 waiting, 0 active, 2 delayed, 3 failed');
+    expect(text(s)).toContain(':warning: late');
+    const h = buildHelp();
+    assertWithinBlockKitLimits(h.blocks ?? [], h.text);
+    for (const u of USAGE) expect(text(h)).toContain(`/ecs-guard ${u.usage}`);
+  });
+});
