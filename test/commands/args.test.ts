@@ -40,7 +40,11 @@ describe('tokenize', () => {
 });
 
 describe('parseArgs', () => {
-  const spec = { flags: { account: 'string', insights: 'boolean' } as const, positional: ['cluster'], required: 1 };
+  const spec = {
+    flags: { account: 'string', insights: 'boolean' } as const,
+    positional: ['cluster'],
+    required: 1,
+  };
 
   it('parses positionals, --flag value, --flag=value, booleans and --share', () => {
     expect(parseArgs(['prod', '--account', '111122223333', '--insights', '--share'], spec)).toEqual({

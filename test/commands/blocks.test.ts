@@ -1,3 +1,4 @@
+import type { Task } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
 import { buildAuditReply, buildVerifyReply } from '../../commands/blocks/audit.js';
 import { packLines } from '../../commands/blocks/common.js';
@@ -22,7 +23,9 @@ const row = (i: number, healthy: boolean, extra: Partial<CoverageRow> = {}): Cov
   ...(healthy ? {} : { issue: 'Agent not provisioned' }),
   issues: healthy
     ? []
-    : [`Tasks started before enabling Runtime Monitoring require a relaunch. Impacted task ID(s): '${'a'.repeat(32)}'`],
+    : [
+        `Tasks started before enabling Runtime Monitoring require a relaunch. Impacted task ID(s): '${'a'.repeat(32)}'`,
+      ],
   managementType: 'AUTO_MANAGED',
   coveredInstances: 0,
   compatibleInstances: 0,
@@ -55,7 +58,11 @@ describe('coverage blocks', () => {
     const rows = Array.from({ length: 60 }, (_, i) =>
       row(i, false, { cluster: `<!channel>&x${'y'.repeat(200)}${i}`, issue: `<@U1> ${'z'.repeat(3000)}` }),
     );
-    const r = buildCoverageSummary({ rows, stats: { healthy: 0, unhealthy: 60 }, scope: { regions: ['us-east-1'] } });
+    const r = buildCoverageSummary({
+      rows,
+      stats: { healthy: 0, unhealthy: 60 },
+      scope: { regions: ['us-east-1'] },
+    });
     assertWithinBlockKitLimits(r.blocks ?? [], r.text);
     expect(text(r)).not.toContain('<!channel>');
   });
@@ -93,7 +100,9 @@ describe('coverage blocks', () => {
   });
 
   it('knows the hints and the share', () => {
-    expect(remediationFor('Service \'web\' requires a new deployment to fix/troubleshoot.')).toMatch(/redeploy/);
+    expect(remediationFor("Service 'web' requires a new deployment to fix/troubleshoot.")).toMatch(
+      /redeploy/,
+    );
     expect(remediationFor('something new')).toBeUndefined();
     expect(healthyShare({ healthy: 0, unhealthy: 0 })).toBe(0);
     expect(healthyShare({ healthy: 1, unhealthy: 2 })).toBe(33);
@@ -124,9 +133,14 @@ const plan: CoveragePlan = {
 
 describe('plan blocks', () => {
   it('the plan carries only the plan id on Confirm and names the approvers', () => {
-    const r = buildPlanMessage(plan, [{ ok: true, text: 'Runtime Monitoring is enabled' }], ['UAPP', 'SGRP'], {
-      blocked: false,
-    });
+    const r = buildPlanMessage(
+      plan,
+      [{ ok: true, text: 'Runtime Monitoring is enabled' }],
+      ['UAPP', 'SGRP'],
+      {
+        blocked: false,
+      },
+    );
     assertWithinBlockKitLimits(r.blocks ?? [], r.text);
     const json = JSON.stringify(r.blocks);
     expect(json).toContain(CONFIRM_ACTION);
@@ -138,7 +152,9 @@ describe('plan blocks', () => {
   });
 
   it('a blocked plan has no buttons', () => {
-    const r = buildPlanMessage(plan, [{ ok: false, text: 'Runtime Monitoring is off' }], ['UAPP'], { blocked: true });
+    const r = buildPlanMessage(plan, [{ ok: false, text: 'Runtime Monitoring is off' }], ['UAPP'], {
+      blocked: true,
+    });
     expect(JSON.stringify(r.blocks)).not.toContain(CONFIRM_ACTION);
     expect(text(r)).toContain('Blocked');
   });
@@ -165,7 +181,7 @@ describe('plan blocks', () => {
 
 describe('uncoveredServices', () => {
   it('counts Fargate tasks without the agent sidecar, by service', () => {
-    const t = (group: string, agent: boolean, launchType = 'FARGATE') => ({
+    const t = (group: string, agent: boolean, launchType: Task['launchType'] = 'FARGATE'): Task => ({
       group,
       launchType,
       lastStatus: 'RUNNING',
@@ -206,7 +222,9 @@ const finding = (i: number): Finding => ({
 
 describe('findings, audit, status, help blocks', () => {
   it('findings link to their cards and stay within limits at 100 rows', () => {
-    expect(archiveUrl('CALERTS001', '1767000000.000100')).toBe('https://slack.com/archives/CALERTS001/p1767000000000100');
+    expect(archiveUrl('CALERTS001', '1767000000.000100')).toBe(
+      'https://slack.com/archives/CALERTS001/p1767000000000100',
+    );
     expect(archiveUrl('bad', '1.2')).toBeUndefined();
     const rows = Array.from({ length: 100 }, (_, i) => ({
       finding: finding(i),
@@ -236,7 +254,9 @@ describe('findings, audit, status, help blocks', () => {
     expect(text(r)).toContain('#7');
     expect(text(r)).toContain('<@UAPP>');
     expect(buildVerifyReply({ ok: true, checked: 5 }).text).toBe('Audit chain intact: 5 record(s) verified.');
-    expect(buildVerifyReply({ ok: false, checked: 2, problem: 'edited', at: '1-0' }).text).toContain('BROKEN');
+    expect(buildVerifyReply({ ok: false, checked: 2, problem: 'edited', at: '1-0' }).text).toContain(
+      'BROKEN',
+    );
   });
 
   it('status and help are within limits', () => {
@@ -245,7 +265,14 @@ describe('findings, audit, status, help blocks', () => {
       now: 100_000,
       regions: ['us-east-1'],
       pollSeconds: 60,
-      accounts: [{ accountId: '111122223333', home: true, arn: 'arn:aws:sts::1:assumed-role/x', detectors: [{ region: 'us-east-1', detectorId: 'd1' }] }],
+      accounts: [
+        {
+          accountId: '111122223333',
+          home: true,
+          arn: 'arn:aws:sts::1:assumed-role/x',
+          detectors: [{ region: 'us-east-1', detectorId: 'd1' }],
+        },
+      ],
       polls: [{ region: 'us-east-1', at: 0, lagMs: 400_000, listed: 1, new: 1 }],
       queues: [{ name: 'poll', counts: { waiting: 1, active: 0, delayed: 2, failed: 3 } }],
       pendingApprovals: 4,
