@@ -60,6 +60,9 @@ export const findingsCommand: Subcommand = {
       const recs = await ctx.findings.getMany(ids.slice(i, i + 200));
       for (const r of recs) if (r && matchesFilter(r.finding, q) && picked.length < limit) picked.push(r);
     }
+    // Newest first by when GuardDuty last saw it; ingestion order breaks ties (one poll = one ms).
+    const seen = (r: FindingRecord) => Date.parse(r.finding.lastSeen ?? r.finding.updatedAt) || r.ingestedAt;
+    picked.sort((a, b) => seen(b) - seen(a) || b.ingestedAt - a.ingestedAt);
     const rows: FindingRow[] = await Promise.all(
       picked.map(async (r) => {
         let ts = r.ts;

@@ -302,6 +302,7 @@ describe('/ecs-guard slash commands', () => {
       type: 'Discovery:Runtime/SuspiciousCommand',
       task: web.tasks[0]!,
       severity: 2,
+      at: Date.now() - 60_000,
     });
     const high = addFindingFor(h.aws.state, {
       type: 'Execution:Runtime/ReverseShell',
