@@ -227,6 +227,11 @@ export class FindingStore {
     await pipe.exec();
   }
 
+  /** Queued findings of one group key in a channel (the popped one included until dropped). */
+  queuedInGroup(channel: string, groupKey: string): Promise<number> {
+    return this.redis.scard(this.groupIndexKey(channel, groupKey));
+  }
+
   async dropFromGroupIndex(channel: string, groupKey: string, id: string): Promise<void> {
     await this.redis.srem(this.groupIndexKey(channel, groupKey), id);
   }

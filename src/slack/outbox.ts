@@ -13,6 +13,8 @@ export interface OutboxOptions {
   slotMs: number;
   /** A backlog longer than this many posts (≈ seconds) turns same-type findings into group cards. */
   groupAfter: number;
+  /** This many queued findings of one type on one service make a group card even without a backlog. */
+  groupSame: number;
   /** How often an idle drainer looks for work. */
   tickMs: number;
   /** Minimum gap between two `chat.update` calls (Tier 3: about 50 a minute per workspace). */
@@ -22,6 +24,7 @@ export interface OutboxOptions {
 export const DEFAULT_OUTBOX_OPTIONS: OutboxOptions = {
   slotMs: 1050,
   groupAfter: 60,
+  groupSame: 5,
   tickMs: 100,
   updateGapMs: 1100,
 };
@@ -111,7 +114,8 @@ export class Outbox {
     }
     const backlog = await findings.backlog(channel);
     let members: FindingRecord[] = [rec];
-    if (backlog + 1 > this.opts.groupAfter) {
+    const similar = await findings.queuedInGroup(channel, rec.groupKey);
+    if (backlog + 1 > this.opts.groupAfter || similar >= this.opts.groupSame) {
       const others = (await findings.takeGroup(channel, rec.groupKey)).filter((id) => id !== rec.finding.id);
       const recs = await findings.getMany(others);
       members = members.concat(recs.filter((r): r is FindingRecord => !!r && r.state === 'queued'));
@@ -119,7 +123,9 @@ export class Outbox {
       await findings.dropFromGroupIndex(channel, rec.groupKey, rec.finding.id);
     }
     if (members.length > 1) await this.postGroup(channel, members, taken.score);
-    else await this.postSingle(channel, rec, taken.score);
+    else {
+      await this.postSingle(channel, rec, taken.score);
+    }
     return true;
   }
 
@@ -211,6 +217,8 @@ export class Outbox {
         unfurl_media: false,
       });
       for (const r of requeue) this.attempts.delete(r.id);
+      // The pace counts from when Slack got the post, not from when the item was taken.
+      await findings.holdSlot(channel, this.opts.slotMs);
       return res.ts as string;
     } catch (err) {
       if (isRateLimited(err)) {
@@ -271,6 +279,7 @@ export class Outbox {
           unfurl_links: false,
         });
         await cards.setTs(cardId, res.ts as string);
+        await this.deps.findings.holdSlot(card.channel, this.opts.slotMs);
       } else {
         await cards.scheduleUpdate(cardId, 1000); // first post still in flight
       }

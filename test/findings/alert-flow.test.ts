@@ -57,7 +57,7 @@ describe('alert flow (poll → card)', () => {
       body: JSON.stringify({ 'detail-type': 'GuardDuty Finding', source: 'aws.guardduty', detail: f }),
     });
     expect(push.status).toBe(202);
-    expect((await push.json()).duplicate).toBe(1);
+    expect(((await push.json()) as { duplicate: number }).duplicate).toBe(1);
     h.aws.state.updateFinding(f.id, { countBy: 6, at: Date.now() + 1000 });
     await h.guard.ctx.poller.poll('us-east-1');
     await waitFor(() => h.slack.calls('chat.update').some((c) => JSON.stringify(c.args).includes(f.id)), {
@@ -74,7 +74,7 @@ describe('alert flow (poll → card)', () => {
     const auth = { authorization: 'Bearer test-ingest-token-0123456789' };
     const bad = await fetch(url, { method: 'POST', headers: auth, body: '{not json' });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).reason).toMatch(/malformed JSON/);
+    expect(((await bad.json()) as { reason: string }).reason).toMatch(/malformed JSON/);
     const other = await fetch(url, {
       method: 'POST',
       headers: auth,
@@ -95,6 +95,8 @@ describe('alert flow (poll → card)', () => {
       }),
     });
     expect(other.status).toBe(202);
-    expect((await other.json()).ignored[0].reason).toMatch(/not an ECS runtime finding/);
+    expect(((await other.json()) as { ignored: { reason: string }[] }).ignored[0]?.reason).toMatch(
+      /not an ECS runtime finding/,
+    );
   });
 });
