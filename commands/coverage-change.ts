@@ -7,7 +7,7 @@ import { DescribeClustersCommand } from '@aws-sdk/client-ecs';
 import { detectorFeatures, detectorIdOf } from '../src/aws/coverage.js';
 import { EcsGuardError, ErrorCode } from '../src/errors.js';
 import { accountIdArg, clusterArg, regionArg } from './args.js';
-import { mayRequest } from './authorise.js';
+import { isAllowed, mayRequest } from './authorise.js';
 import { awsCall } from './aws-call.js';
 import { buildPlanMessage, type PreflightCheck } from './blocks/plan.js';
 import { type CoverageAction, type CoveragePlan, newPlanId, savePlan } from './plan-store.js';
@@ -115,5 +115,11 @@ export async function planCoverageChange(action: CoverageAction, input: CommandI
     ...(blocked ? { reason: 'pre-flight failed' } : {}),
     detail: { insights: plan.insights, tagBefore },
   });
-  await input.reply(buildPlanMessage(plan, checks, ctx.config.actions[action].approvers, { blocked }));
+  const approvers = ctx.config.actions[action].approvers;
+  // An ephemeral plan is only clickable by its requester: say so when that person cannot confirm.
+  const hint =
+    !blocked && !args.share && !(await isAllowed(ctx, userId, approvers))
+      ? 'Only you can see this plan and you are not an approver: run the command again with `--share` so an approver can confirm it.'
+      : undefined;
+  await input.reply(buildPlanMessage(plan, checks, approvers, { blocked, ...(hint ? { hint } : {}) }));
 }

@@ -59,7 +59,7 @@ export function buildPlanMessage(
   p: CoveragePlan,
   checks: PreflightCheck[],
   approvers: string[],
-  opts: { blocked: boolean },
+  opts: { blocked: boolean; hint?: string },
 ): Reply {
   const blocks: unknown[] = [
     header(`${verb(p)} Runtime Monitoring: ${p.cluster}`, 'plan-header'),
@@ -81,6 +81,7 @@ export function buildPlanMessage(
     ? approvers.slice(0, 10).map(principalMention).join(', ')
     : 'nobody (no approvers configured)';
   blocks.push(
+    ...(opts.hint ? [section(`:information_source: ${opts.hint}`, 'plan-hint')] : []),
     context(
       [
         `Requested by ${userMention(p.requester)} · only ${who} can confirm · expires ${slackDate(p.expiresAt)}`,

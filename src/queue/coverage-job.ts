@@ -56,6 +56,16 @@ export async function enqueueCoverageJob(
   return { jobId, duplicate: !added };
 }
 
+/** Remembers which AWS operation failed, so the message can name the missing IAM action. */
+async function step<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err && typeof err === 'object') Object.assign(err, { ecsGuardOperation: operation });
+    throw err;
+  }
+}
+
 const isAgent = (name: string | undefined) => Boolean(name?.startsWith(AGENT_PREFIX));
 
 /** Services (and standalone tasks) whose running Fargate tasks carry no GuardDuty agent. */
@@ -75,13 +85,15 @@ async function runningTasks(ecs: ECSClient, cluster: string): Promise<Task[]> {
   const arns: string[] = [];
   let token: string | undefined;
   for (let page = 0; page < 50; page++) {
-    const out = await ecs.send(
-      new ListTasksCommand({
-        cluster,
-        desiredStatus: 'RUNNING',
-        maxResults: 100,
-        ...(token ? { nextToken: token } : {}),
-      }),
+    const out = await step('ListTasks', () =>
+      ecs.send(
+        new ListTasksCommand({
+          cluster,
+          desiredStatus: 'RUNNING',
+          maxResults: 100,
+          ...(token ? { nextToken: token } : {}),
+        }),
+      ),
     );
     arns.push(...(out.taskArns ?? []));
     token = out.nextToken || undefined;
@@ -89,7 +101,9 @@ async function runningTasks(ecs: ECSClient, cluster: string): Promise<Task[]> {
   }
   const tasks: Task[] = [];
   for (let i = 0; i < arns.length; i += 100) {
-    const out = await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(i, i + 100) }));
+    const out = await step('DescribeTasks', () =>
+      ecs.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(i, i + 100) })),
+    );
     tasks.push(...(out.tasks ?? []));
   }
   return tasks;
@@ -104,8 +118,8 @@ export async function runCoverageJob(ctx: AppContext, data: CoverageJobData): Pr
     sourceIdentity: data.approver,
     purpose: plan.action,
   });
-  const d = await ecs.send(
-    new DescribeClustersCommand({ clusters: [plan.cluster], include: ['TAGS', 'SETTINGS'] }),
+  const d = await step('DescribeClusters', () =>
+    ecs.send(new DescribeClustersCommand({ clusters: [plan.cluster], include: ['TAGS', 'SETTINGS'] })),
   );
   const c = d.clusters?.find((x) => x.status === 'ACTIVE');
   if (!c?.clusterArn) {
@@ -116,18 +130,22 @@ export async function runCoverageJob(ctx: AppContext, data: CoverageJobData): Pr
   }
   const tagBefore = c.tags?.find((t) => t.key === TAG)?.value ?? '';
   const value = plan.action === 'enable' ? 'true' : 'false';
-  await ecs.send(new TagResourceCommand({ resourceArn: c.clusterArn, tags: [{ key: TAG, value }] }));
+  await step('TagResource', () =>
+    ecs.send(new TagResourceCommand({ resourceArn: c.clusterArn as string, tags: [{ key: TAG, value }] })),
+  );
   ctx.metrics.awsCalls.inc({ operation: 'TagResource' });
   let insights: CoverageJobOutcome['insights'] = 'skipped';
   if (plan.action === 'enable' && plan.insights) {
     const cur = c.settings?.find((s) => s.name === 'containerInsights')?.value;
     if (cur === 'enabled' || cur === 'enhanced') insights = 'already';
     else {
-      await ecs.send(
-        new UpdateClusterSettingsCommand({
-          cluster: c.clusterArn,
-          settings: [{ name: 'containerInsights', value: 'enabled' }],
-        }),
+      await step('UpdateClusterSettings', () =>
+        ecs.send(
+          new UpdateClusterSettingsCommand({
+            cluster: c.clusterArn,
+            settings: [{ name: 'containerInsights', value: 'enabled' }],
+          }),
+        ),
       );
       ctx.metrics.awsCalls.inc({ operation: 'UpdateClusterSettings' });
       insights = 'enabled';
@@ -199,8 +217,11 @@ export async function processCoverageJob(
     return outcome;
   } catch (err) {
     const known = isEcsGuardError(err);
-    const info = known ? undefined : describeAwsError(err);
-    const message = known ? err.message : (info?.message ?? String(err));
+    const operation = (err as { ecsGuardOperation?: string } | null)?.ecsGuardOperation;
+    const info = known ? undefined : describeAwsError(err, operation ? { operation } : {});
+    const message = known
+      ? err.message
+      : `${operation ?? 'AWS call'} in ${plan.accountId}/${plan.region} failed: ${info?.message ?? String(err)}`;
     const last = known || !info?.retryable || job.attemptsMade + 1 >= COVERAGE_ATTEMPTS;
     await ctx.audit.append({
       actor: { id: approver },

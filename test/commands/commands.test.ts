@@ -275,6 +275,34 @@ describe('/ecs-guard slash commands', () => {
     if (rm) rm.status = 'ENABLED';
   });
 
+  it("a non-approver's private plan says to --share; an AWS refusal in the job is explained and audited", async () => {
+    const own = await run('enable eu-web --region eu-west-1', PEOPLE.requester);
+    expect(textOf(own)).toContain('run the command again with `--share`');
+    h.aws.clearCalls();
+    h.aws.faults.inject({ operation: 'TagResource', kind: 'accessDenied', times: 1 });
+    const plan = await run('enable eu-web --region eu-west-1', PEOPLE.approver);
+    expect(textOf(plan)).not.toContain('--share` so');
+    await h.client.click({
+      userId: PEOPLE.approver,
+      channelId: PEOPLE.prod,
+      ts: plan.ts,
+      action: CONFIRM_ACTION,
+    });
+    const failed = await waitFor(
+      () => {
+        const e = h.slack.ephemerals({ user: PEOPLE.approver }).find((x) => x.ts === plan.ts);
+        return e && textOf(e).includes('Failed') ? e : undefined;
+      },
+      { what: 'plan replaced with the failure', timeoutMs: 15_000 },
+    );
+    expect(textOf(failed)).toContain('ecs:TagResource');
+    const rec = await waitFor(async () =>
+      (await h.guard.ctx.audit.list({ cluster: 'eu-web', limit: 10 })).find((r) => r.event === 'failed'),
+    );
+    expect(rec.outcome).toBe('error');
+    expect(h.aws.calls({ operation: 'TagResource' }).every((c) => c.status >= 400)).toBe(true);
+  });
+
   it('a forged or unknown plan id on Confirm is refused and audited', async () => {
     h.aws.clearCalls();
     const plan = await run('enable prod-web', PEOPLE.approver);
