@@ -2,6 +2,23 @@ import type { AppContext } from '../context.js';
 import type { CardState } from '../slack/blocks/card-state.js';
 
 /**
+ * Runs a Slack call, waiting out a 429 (the client rejects rate-limited calls rather than queueing
+ * them) up to `tries` times, so a reply right after the card's post is not lost to pacing.
+ */
+export async function slackCall<T>(fn: () => Promise<T>, tries = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const e = err as { code?: string; retryAfter?: number };
+      if (e.code !== 'slack_webapi_rate_limited_error' || i >= tries) throw err;
+      const waitMs = Math.min(Math.max((e.retryAfter ?? 1) * 1000, 200), 5000);
+      await new Promise((r) => setTimeout(r, waitMs));
+    }
+  }
+}
+
+/**
  * Changes a card's stored state (under WATCH) and re-renders it in Slack. A failed chat.update
  * (429, outage) is handed to the outbox's debounced updater so the card still catches up.
  */
@@ -12,9 +29,10 @@ export async function syncCard(
 ): Promise<CardState | undefined> {
   const state = change ? await ctx.cards.updateState(cardId, change) : (await ctx.cards.get(cardId))?.state;
   const r = await ctx.renderer.render(cardId);
-  if (!r?.ts) return state;
+  const ts = r?.ts;
+  if (!r || !ts) return state;
   try {
-    await ctx.slack.chat.update({ channel: r.channel, ts: r.ts, text: r.text, blocks: r.blocks });
+    await slackCall(() => ctx.slack.chat.update({ channel: r.channel, ts, text: r.text, blocks: r.blocks }));
   } catch (err) {
     ctx.log.warn({ err: (err as Error).message, cardId }, 'card update failed; scheduled for later');
     await ctx.cards.scheduleUpdate(cardId, 2000).catch(() => {});
@@ -30,13 +48,15 @@ export async function threadReply(
   text: string,
 ): Promise<string | undefined> {
   try {
-    const res = await ctx.slack.chat.postMessage({
-      channel,
-      text,
-      ...(ts ? { thread_ts: ts } : {}),
-      unfurl_links: false,
-      unfurl_media: false,
-    });
+    const res = await slackCall(() =>
+      ctx.slack.chat.postMessage({
+        channel,
+        text,
+        ...(ts ? { thread_ts: ts } : {}),
+        unfurl_links: false,
+        unfurl_media: false,
+      }),
+    );
     return res.ts;
   } catch (err) {
     ctx.log.warn({ err: (err as Error).message, channel }, 'thread reply failed');
@@ -52,7 +72,7 @@ export async function ephemeral(
   text: string,
 ): Promise<void> {
   try {
-    await ctx.slack.chat.postEphemeral({ channel, user, text });
+    await slackCall(() => ctx.slack.chat.postEphemeral({ channel, user, text }));
   } catch (err) {
     ctx.log.warn({ err: (err as Error).message, channel, user }, 'ephemeral failed');
   }

@@ -1,4 +1,4 @@
-import { ephemeral, threadReply } from '../../actions/card-sync.js';
+import { ephemeral, slackCall, threadReply } from '../../actions/card-sync.js';
 import { gatherEcsContext } from '../../actions/ecs-context.js';
 import { describeAwsError } from '../../aws/errors.js';
 import type { AppContext } from '../../context.js';
@@ -79,14 +79,16 @@ export async function handleEcsContext(ctx: AppContext, click: Click): Promise<v
         blocks: msg.blocks,
       });
     } else {
-      await ctx.slack.chat.postMessage({
-        channel: card.channel,
-        ...(card.ts ? { thread_ts: card.ts } : {}),
-        text: msg.text,
-        blocks: msg.blocks,
-        unfurl_links: false,
-        unfurl_media: false,
-      });
+      await slackCall(() =>
+        ctx.slack.chat.postMessage({
+          channel: card.channel,
+          ...(card.ts ? { thread_ts: card.ts } : {}),
+          text: msg.text,
+          blocks: msg.blocks,
+          unfurl_links: false,
+          unfurl_media: false,
+        }),
+      );
     }
     await ctx.audit.append({
       actor: actor(click),
