@@ -18,6 +18,7 @@ import { createMetrics } from './metrics.js';
 import { startActionWorker } from './queue/action-worker.js';
 import { QUEUE } from './queue/names.js';
 import { schedulePolls, startPollWorker } from './queue/poll-queue.js';
+import { startQueueMetrics } from './queue/queue-metrics.js';
 import { createRedis, keyspace } from './redis.js';
 import type { Service } from './service.js';
 import { registerActions } from './slack/actions/index.js';
@@ -169,6 +170,7 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
       services.push(...startActionWorker(ctx));
       outbox.start();
       services.push({ name: 'outbox', close: () => outbox.stop() });
+      services.push(startQueueMetrics(queues, metrics, log));
       await schedulePolls(queues.poll, config.regions, config.pollSeconds);
       if (socketMode) await bolt.start();
       const port = await new Promise<number>((resolve, reject) => {
