@@ -188,6 +188,7 @@ describe('card actions (four-eyes, queue, audit)', () => {
     const task = h.estate.services.worker!.tasks[0]!;
     const { f, ts } = await cardFor(task);
     await requested(ts);
+    const stale = card(ts);
     offset += (h.guard.ctx.config.approvalTtlSeconds + 5) * 1000;
     try {
       await waitFor(() => cardText(ts).includes('Request expired'), { what: 'expired card' });
@@ -195,6 +196,9 @@ describe('card actions (four-eyes, queue, audit)', () => {
       expect(labels(ts)).toContain('Stop task');
       const events = (await audit(f.id)).map((r) => r.event);
       expect(events).toEqual(['requested', 'expired']);
+      // Approve on the stale message (still showing the buttons somewhere): refused as expired.
+      await h.client.click({ userId: PEOPLE.approver, channelId: ch, ts, action: 'approve', message: stale });
+      await waitFor(() => ephemeralsFor(PEOPLE.approver).some((t) => t.includes('expired')));
     } finally {
       offset = 0;
     }
