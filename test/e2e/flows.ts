@@ -1,0 +1,85 @@
+import type { WireFinding } from '../../src/sandbox/aws/index.js';
+import type { SlackEmulator } from '../../src/sandbox/slack/index.js';
+import { INGEST_TOKEN } from '../helpers/harness.js';
+
+/** Small drivers shared by the end-to-end tests (the bot is a child process; only HTTP reaches it). */
+
+export interface Button {
+  action_id: string;
+  block_id?: string;
+  value?: string;
+  style?: string;
+  text?: { text: string };
+}
+
+interface Block {
+  type: string;
+  block_id?: string;
+  elements?: (Button & { type: string })[];
+}
+
+export function buttonsOf(blocks: unknown): Button[] {
+  return ((blocks ?? []) as Block[])
+    .filter((b) => b.type === 'actions')
+    .flatMap((b) =>
+      (b.elements ?? [])
+        .filter((e) => e.type === 'button')
+        .map((e) => ({ ...e, ...(b.block_id ? { block_id: b.block_id } : {}) })),
+    );
+}
+
+/** POSTs findings to `/events/guardduty` as EventBridge events (one array). */
+export async function pushFindings(
+  baseUrl: string,
+  findings: WireFinding[],
+  token = INGEST_TOKEN,
+): Promise<Response> {
+  return fetch(`${baseUrl}/events/guardduty`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(
+      findings.map((f) => ({ 'detail-type': 'GuardDuty Finding', source: 'aws.guardduty', detail: f })),
+    ),
+  });
+}
+
+/** Every posted message in `channel` whose blocks mention `text` (a finding id, say). */
+export function cardsMentioning(slack: SlackEmulator, channel: string, text: string) {
+  return slack.messages(channel).filter((m) => JSON.stringify(m.blocks ?? []).includes(text));
+}
+
+/** The block_actions payload Slack sends for a click on a stored message's button (Socket Mode or HTTP). */
+export function blockActionsPayload(
+  slack: SlackEmulator,
+  input: { channel: string; ts: string; user: string; actionId: string },
+): Record<string, unknown> {
+  const stored = slack.message(input.channel, input.ts);
+  if (!stored) throw new Error(`no message ${input.channel}/${input.ts}`);
+  const button = buttonsOf(stored.blocks).find((b) => b.action_id === input.actionId);
+  if (!button) throw new Error(`no button ${input.actionId} in ${input.channel}/${input.ts}`);
+  return {
+    type: 'block_actions',
+    user: { id: input.user, username: 'user', name: 'user', team_id: 'T0ECSGUARD' },
+    api_app_id: 'A0ECSGUARD',
+    token: 'legacy-verification-token',
+    container: { type: 'message', message_ts: input.ts, channel_id: input.channel, is_ephemeral: false },
+    trigger_id: slack.createTriggerId(input.user),
+    team: { id: 'T0ECSGUARD', domain: 'ecs-guard' },
+    enterprise: null,
+    is_enterprise_install: false,
+    channel: { id: input.channel, name: 'channel' },
+    message: { type: 'message', ts: input.ts, text: stored.text, blocks: stored.blocks },
+    state: { values: {} },
+    response_url: slack.createResponseUrl({ channel: input.channel, user: input.user, messageTs: input.ts }),
+    actions: [
+      {
+        action_id: button.action_id,
+        block_id: button.block_id,
+        text: button.text,
+        type: 'button',
+        ...(button.value !== undefined ? { value: button.value } : {}),
+        action_ts: (Date.now() / 1000).toFixed(6),
+      },
+    ],
+  };
+}
