@@ -138,7 +138,7 @@ export async function startSocketModeServer(opts: {
       `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
     );
     sockets.add(socket);
-    let buf = Buffer.alloc(0);
+    let buf: Buffer = Buffer.alloc(0);
     socket.on('data', (d: Buffer) => {
       const parsed = parseFrames(Buffer.concat([buf, d]));
       buf = parsed.rest;
