@@ -1,0 +1,194 @@
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { type ActionsResult, runActions } from './actions.js';
+import { runEcsGuardBurst } from './burst.js';
+import type { BurstResult } from './burst-result.js';
+import { type ClicksResult, runClicks } from './clicks.js';
+import { runNaiveBurst } from './naive.js';
+import { ratio } from './stats.js';
+
+/**
+ * `npm run bench [-- --quick] [-- --scenario burst|clicks|actions]`: runs the scenarios against the
+ * AWS and Slack emulators and real Redis (REDIS_URL), prints a table, writes bench/results.json.
+ */
+type Scenario = 'burst' | 'clicks' | 'actions';
+
+interface Plan {
+  bursts: number[];
+  burstCapMs: number;
+  naiveCapMs: number;
+  clicks: number;
+  clickConcurrency: number;
+  actions: number;
+  actionConcurrency: number;
+}
+
+const FULL: Plan = {
+  bursts: [5000, 10_000],
+  burstCapMs: 300_000,
+  naiveCapMs: 60_000,
+  clicks: 1000,
+  clickConcurrency: 50,
+  actions: 500,
+  actionConcurrency: 25,
+};
+const QUICK: Plan = {
+  bursts: [1000],
+  burstCapMs: 120_000,
+  naiveCapMs: 15_000,
+  clicks: 200,
+  clickConcurrency: 50,
+  actions: 50,
+  actionConcurrency: 25,
+};
+
+interface BurstPair {
+  size: number;
+  ecsGuard: BurstResult;
+  naive: BurstResult;
+  /** ecs-guard / naive. */
+  ratios: Record<string, number | null>;
+}
+
+function parseArgs(argv: string[]): { quick: boolean; scenarios: Scenario[] } {
+  const quick = argv.includes('--quick');
+  const i = argv.indexOf('--scenario');
+  const named = i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith('--scenario='))?.split('=')[1];
+  const all: Scenario[] = ['burst', 'clicks', 'actions'];
+  if (named && !all.includes(named as Scenario)) {
+    process.stderr.write(`unknown scenario "${named}" (burst, clicks or actions)\n`);
+    process.exit(2);
+  }
+  return { quick, scenarios: named ? [named as Scenario] : all };
+}
+
+/** Projected naive time to account for everything: measured, or extrapolated from its post rate. */
+function naiveAllMs(r: BurstResult): number | null {
+  if (r.timeToAllAccountedMs !== null) return r.timeToAllAccountedMs;
+  if (!r.accounted) return null;
+  return Math.round((r.elapsedMs / r.accounted) * r.findings);
+}
+
+function ratios(eg: BurstResult, nv: BurstResult): Record<string, number | null> {
+  const perFinding = (calls: number, r: BurstResult) => (r.accounted ? calls / r.accounted : 0);
+  return {
+    awsCalls: ratio(eg.awsCallsTotal, nv.awsCallsTotal),
+    slackCallsPerFindingAccounted: ratio(
+      perFinding(eg.slackCallsTotal, eg),
+      perFinding(nv.slackCallsTotal, nv),
+    ),
+    rateLimited: ratio(eg.rateLimited, nv.rateLimited),
+    timeToAllAccounted:
+      eg.timeToAllAccountedMs === null ? null : ratio(eg.timeToAllAccountedMs, naiveAllMs(nv) ?? 0),
+  };
+}
+
+const s = (ms: number | null) => (ms === null ? '—' : `${(ms / 1000).toFixed(1)} s`);
+const obj = (r: Record<string, number>) =>
+  Object.entries(r)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+
+function printBurst(p: BurstPair): void {
+  const rows: [string, string, string][] = [
+    ['findings accounted', `${p.ecsGuard.accounted}/${p.size}`, `${p.naive.accounted}/${p.size}`],
+    ['time to first card', s(p.ecsGuard.timeToFirstCardMs), s(p.naive.timeToFirstCardMs)],
+    [
+      'time to all accounted',
+      s(p.ecsGuard.timeToAllAccountedMs),
+      p.naive.timeToAllAccountedMs === null
+        ? `not in ${s(p.naive.elapsedMs)} (~${s(naiveAllMs(p.naive))})`
+        : s(p.naive.timeToAllAccountedMs),
+    ],
+    ['cards posted', String(p.ecsGuard.cardsPosted), String(p.naive.cardsPosted)],
+    ['AWS calls', `${p.ecsGuard.awsCallsTotal}`, `${p.naive.awsCallsTotal}`],
+    ['Slack calls', `${p.ecsGuard.slackCallsTotal}`, `${p.naive.slackCallsTotal}`],
+    ['max posts/channel/s', obj(p.ecsGuard.maxPostsPerChannelSecond), obj(p.naive.maxPostsPerChannelSecond)],
+    ['429s received', String(p.ecsGuard.rateLimited), String(p.naive.rateLimited)],
+    ['peak RSS', `${p.ecsGuard.peakRssMb} MB`, '—'],
+  ];
+  const w = Math.max(...rows.map((r) => r[1].length), 10);
+  process.stdout.write(`\nBurst of ${p.size} findings\n`);
+  process.stdout.write(`  ${'metric'.padEnd(24)}${'ecs-guard'.padEnd(w + 2)}naive\n`);
+  for (const [m, a, b] of rows) process.stdout.write(`  ${m.padEnd(24)}${a.padEnd(w + 2)}${b}\n`);
+  process.stdout.write(`  AWS calls (ecs-guard): ${obj(p.ecsGuard.awsCalls)}\n`);
+  process.stdout.write(`  AWS calls (naive):     ${obj(p.naive.awsCalls)}\n`);
+  process.stdout.write(`  Slack calls (ecs-guard): ${obj(p.ecsGuard.slackCalls)}\n`);
+  process.stdout.write(`  Slack calls (naive):     ${obj(p.naive.slackCalls)}\n`);
+  process.stdout.write(`  ratios ecs-guard/naive: ${JSON.stringify(p.ratios)}\n`);
+  for (const n of [...p.ecsGuard.notes, ...p.naive.notes]) process.stdout.write(`  note: ${n}\n`);
+}
+
+function printClicks(c: ClicksResult): void {
+  process.stdout.write(
+    `\nClicks: ${c.clicks} signed "${c.button}" clicks at concurrency ${c.concurrency}\n` +
+      `  ack p50 ${c.ackMs.p50} ms, p95 ${c.ackMs.p95} ms, p99 ${c.ackMs.p99} ms, max ${c.ackMs.max} ms; ` +
+      `errors ${c.errors}; replies delivered ${c.repliesDelivered}; peak RSS ${c.peakRssMb} MB\n`,
+  );
+  for (const n of c.notes) process.stdout.write(`  note: ${n}\n`);
+}
+
+function printActions(a: ActionsResult): void {
+  process.stdout.write(
+    `\nActions: ${a.requests} approved Stop task requests\n` +
+      `  approve→StopTask p50 ${a.approveToStopMs.p50} ms, p99 ${a.approveToStopMs.p99} ms, max ${a.approveToStopMs.max} ms; ` +
+      `throughput ${a.throughputPerSecond}/s; StopTask calls ${a.stopTaskCalls} (must be ${a.requests}); ` +
+      `failed StopTask ${a.failedStopTaskCalls}; errors ${a.errors}\n` +
+      `  AWS calls: ${obj(a.awsCalls)}\n`,
+  );
+  for (const n of a.notes) process.stdout.write(`  note: ${n}\n`);
+}
+
+async function main(): Promise<void> {
+  const { quick, scenarios } = parseArgs(process.argv.slice(2));
+  const plan = quick ? QUICK : FULL;
+  const results: Record<string, unknown> = {
+    startedAt: new Date().toISOString(),
+    quick,
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      memoryGb: Math.round(totalmem() / 1e9),
+      node: process.version,
+      platform: process.platform,
+    },
+  };
+  if (scenarios.includes('burst')) {
+    const bursts: BurstPair[] = [];
+    for (const size of plan.bursts) {
+      process.stdout.write(`burst ${size}: ecs-guard…\n`);
+      const ecsGuard = await runEcsGuardBurst(size, plan.burstCapMs);
+      process.stdout.write(`burst ${size}: naive…\n`);
+      const naive = await runNaiveBurst(size, plan.naiveCapMs);
+      const pair = { size, ecsGuard, naive, ratios: ratios(ecsGuard, naive) };
+      printBurst(pair);
+      bursts.push(pair);
+    }
+    results.burst = bursts;
+  }
+  if (scenarios.includes('clicks')) {
+    process.stdout.write('\nclicks…\n');
+    const c = await runClicks(plan.clicks, plan.clickConcurrency);
+    printClicks(c);
+    results.clicks = c;
+  }
+  if (scenarios.includes('actions')) {
+    process.stdout.write('\nactions…\n');
+    const a = await runActions(plan.actions, plan.actionConcurrency);
+    printActions(a);
+    results.actions = a;
+  }
+  results.finishedAt = new Date().toISOString();
+  const file = join(process.cwd(), 'bench', 'results.json');
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`\nwrote ${file}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  },
+);
