@@ -118,15 +118,22 @@ describe('Socket Mode (built process)', () => {
     await waitFor(() => sm.received.some((m) => m.envelope_id === 'env-click-1'), {
       what: 'ack of the click',
     });
-    const reply = await waitFor(() => emus.slack.thread(PEOPLE.alerts, card.ts)[0], {
-      what: 'ECS context in the card thread',
-    });
-    expect(JSON.stringify(reply.blocks)).toContain('prod-web');
+    const reply = await waitFor(
+      () => emus.slack.thread(PEOPLE.alerts, card.ts).find((m) => m.ts !== card.ts),
+      {
+        what: 'ECS context in the card thread',
+      },
+    );
+    expect(reply.thread_ts).toBe(card.ts);
+    expect(JSON.stringify(reply.blocks)).toContain('ECS context · task');
   });
 
   it('SIGTERM closes the socket and exits 0', async () => {
     const code = await bot.stop('SIGTERM');
     expect(code).toBe(0);
     await waitFor(() => sm.connections() === 0, { what: 'socket closed' });
+    // The app token travelled in a header on every reconnect; it must never be logged.
+    expect(bot.output()).not.toContain(APP_TOKEN);
+    expect(bot.output()).not.toContain('socketmodetestsecret');
   });
 });
