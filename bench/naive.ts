@@ -4,7 +4,7 @@ import {
   ListDetectorsCommand,
   ListFindingsCommand,
 } from '@aws-sdk/client-guardduty';
-import { WebClient } from '@slack/web-api';
+import { LogLevel, WebClient } from '@slack/web-api';
 import { loadConfig } from '../src/config.js';
 import { normaliseFinding } from '../src/findings/normalise.js';
 import { routeFinding } from '../src/findings/route.js';
@@ -31,7 +31,10 @@ export async function runNaiveBurst(n: number, capMs: number): Promise<BurstResu
       endpoint: env.aws.url,
       credentials: env.aws.credentials,
     });
-    const slack = new WebClient(env.slack.botToken, { slackApiUrl: env.slack.apiUrl });
+    const slack = new WebClient(env.slack.botToken, {
+      slackApiUrl: env.slack.apiUrl,
+      logLevel: LogLevel.ERROR,
+    });
     const t0 = Date.now();
     const deadline = t0 + capMs;
     let firstPost: number | undefined;

@@ -124,7 +124,9 @@ function printClicks(c: ClicksResult): void {
   process.stdout.write(
     `\nClicks: ${c.clicks} signed "${c.button}" clicks at concurrency ${c.concurrency}\n` +
       `  ack p50 ${c.ackMs.p50} ms, p95 ${c.ackMs.p95} ms, p99 ${c.ackMs.p99} ms, max ${c.ackMs.max} ms; ` +
-      `errors ${c.errors}; replies delivered ${c.repliesDelivered}; peak RSS ${c.peakRssMb} MB\n`,
+      `errors ${c.errors}; replies delivered ${c.repliesDelivered}; peak RSS ${c.peakRssMb} MB\n` +
+      `  bot-side ack (its histogram): ${c.serverAck.count} acks, p50 ≤ ${c.serverAck.p50AtMostMs} ms, ` +
+      `p99 ≤ ${c.serverAck.p99AtMostMs} ms, ${Math.round((c.serverAck.within50ms ?? 0) * 100)}% within 50 ms\n`,
   );
   for (const n of c.notes) process.stdout.write(`  note: ${n}\n`);
 }
