@@ -1,5 +1,9 @@
+import { systemClock } from '../../src/clock.js';
+import { FindingStore } from '../../src/findings/store.js';
+import { keyspace, type Redis } from '../../src/redis.js';
 import type { WireFinding } from '../../src/sandbox/aws/index.js';
 import type { SlackEmulator } from '../../src/sandbox/slack/index.js';
+import { CardStore } from '../../src/slack/card-store.js';
 import { INGEST_TOKEN } from '../helpers/harness.js';
 
 /** Small drivers shared by the end-to-end tests (the bot is a child process; only HTTP reaches it). */
@@ -82,4 +86,63 @@ export function blockActionsPayload(
       },
     ],
   };
+}
+
+export interface Accounting {
+  /** Every finding id is in a posted card (its own or a group's). */
+  complete: boolean;
+  /** card id → finding ids it accounts for */
+  byCard: Map<string, string[]>;
+  /** card id → Slack ts */
+  tsOf: Map<string, string>;
+  problems: string[];
+}
+
+/**
+ * Reads the bot's Redis state (the child's key prefix) and checks that every finding id is in
+ * exactly one posted card: its own, or one group card whose member list has it.
+ */
+export async function accountFor(redis: Redis, prefix: string, ids: string[]): Promise<Accounting> {
+  const keys = keyspace(prefix);
+  const findings = new FindingStore(redis, keys, systemClock);
+  const cards = new CardStore(redis, keys, systemClock);
+  const recs = await findings.getMany(ids);
+  const byCard = new Map<string, string[]>();
+  const tsOf = new Map<string, string>();
+  const problems: string[] = [];
+  for (const [i, r] of recs.entries()) {
+    if (!r) problems.push(`${ids[i]}: no record`);
+    else if ((r.state !== 'posted' && r.state !== 'grouped') || !r.cardId)
+      problems.push(`${ids[i]}: ${r.state}`);
+    else byCard.set(r.cardId, [...(byCard.get(r.cardId) ?? []), r.finding.id]);
+  }
+  for (const [cardId, members] of byCard) {
+    const card = await cards.get(cardId);
+    if (!card?.ts) {
+      problems.push(`card ${cardId}: not posted yet`);
+      continue;
+    }
+    tsOf.set(cardId, card.ts);
+    if (card.kind === 'group') {
+      const g = await cards.getGroup(card.groupId ?? '');
+      const listed = new Set(g?.members.map((m) => m.id));
+      for (const id of members)
+        if (!listed.has(id)) problems.push(`${id}: not listed in group card ${cardId}`);
+    } else if (members.length !== 1 || card.findingId !== members[0]) {
+      problems.push(`card ${cardId}: finding card for ${members.join(',')}`);
+    }
+  }
+  return { complete: problems.length === 0, byCard, tsOf, problems };
+}
+
+/** Successful top-level chat.postMessage calls (cards; thread replies excluded), with their ts. */
+export function postedCards(slack: SlackEmulator): { channel: string; ts: string; text: string }[] {
+  return slack
+    .calls('chat.postMessage')
+    .filter((c) => c.ok && !(c.args as { thread_ts?: string }).thread_ts)
+    .map((c) => ({
+      channel: String((c.args as { channel: string }).channel),
+      ts: String((c.result as { ts?: string } | undefined)?.ts),
+      text: JSON.stringify(c.args),
+    }));
 }
