@@ -1,0 +1,165 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addFindingFor } from '../../../src/sandbox/aws/index.js';
+import {
+  SANDBOX_CHANNELS,
+  SANDBOX_PEOPLE,
+  type Sandbox,
+  startSandbox,
+} from '../../../src/sandbox/sandbox.js';
+import { testPrefix } from '../../helpers/redis.js';
+
+// The sandbox page in real headless Chromium: the bot, both emulators and real Redis run
+// in-process; the page's clicks travel as signed block_actions through the bot's /slack/events.
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SKIP = process.env.ECS_GUARD_SKIP_BROWSER === '1';
+const ARTIFACTS = join(process.cwd(), 'test-artifacts');
+const { requester, approver, outsider } = SANDBOX_PEOPLE;
+const ALERTS = SANDBOX_CHANNELS.alerts.id;
+const PAYMENTS = SANDBOX_CHANNELS.payments.id;
+
+describe.skipIf(SKIP)('sandbox page in headless Chromium', () => {
+  let sandbox: Sandbox;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `Chromium is missing at ${CHROMIUM}: the sandbox browser tests need it. ` +
+          'Install it with `apt-get install -y chromium` (CI: .ci/run does), point CHROMIUM_PATH at one, ' +
+          'or set ECS_GUARD_SKIP_BROWSER=1 to skip these tests explicitly.',
+      );
+    }
+    mkdirSync(ARTIFACTS, { recursive: true });
+    sandbox = await startSandbox({
+      pollSeconds: 1,
+      initialFindings: 0,
+      trickle: false,
+      redisPrefix: testPrefix('sandbox'),
+      logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.setDefaultTimeout(20_000);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await sandbox?.close();
+  }, 30_000);
+
+  const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+  const switchTo = async (user: { id: string; name: string }) => {
+    await page.locator(`.person[data-user="${user.id}"]`).click();
+    await page.locator('#viewer', { hasText: `@${user.name}` }).waitFor();
+  };
+  /** Clicks a button on the card and confirms its dialog, checking the dialog's title. */
+  const clickAndConfirm = async (card: ReturnType<Page['locator']>, label: string, title: RegExp) => {
+    await card.locator('button.sk-btn', { hasText: label }).click();
+    await page.locator('#modal:not([hidden])').waitFor();
+    expect(await page.locator('#modal-title').textContent()).toMatch(title);
+    await page.locator('#modal-confirm').click();
+    await page.locator('#modal').waitFor({ state: 'hidden' });
+  };
+
+  it('four-eyes Stop task: request as the requester, refused for the outsider, approved by the approver', async () => {
+    // A task in the member account: its findings go to #payments-oncall, and the StopTask runs
+    // through AssumeRole with the approver as SourceIdentity.
+    const task = sandbox.estate.services.payments!.tasks[0]!;
+    const f = addFindingFor(sandbox.aws.state, { type: 'Execution:Runtime/ReverseShell', task, severity: 8 });
+    await page.goto(`${sandbox.url}?channel=${ALERTS}&user=${requester.id}`);
+    await page.locator('#channels button', { hasText: 'payments-oncall' }).click();
+    await page.locator('#channel-name', { hasText: 'payments-oncall' }).waitFor();
+    const card = page.locator('#messages > .msg', { hasText: 'Execution:Runtime/ReverseShell' });
+    await card.waitFor();
+    expect(await card.locator('.sk-header').textContent()).toContain('High');
+    expect(await card.locator('button.sk-btn-danger').textContent()).toBe('Stop task');
+
+    // Requester: Stop task, through Slack's confirm dialog.
+    await card.locator('button.sk-btn', { hasText: 'Stop task' }).click();
+    await page.locator('#modal:not([hidden])').waitFor();
+    expect(await page.locator('#modal-title').textContent()).toBe('Stop this task?');
+    await shot('sandbox-confirm-dialog');
+    await page.locator('#modal-confirm').click();
+    await card.locator('button.sk-btn', { hasText: 'Approve' }).waitFor();
+    expect(await card.textContent()).toContain('Stop task requested');
+    expect(await card.locator('.sk-mention', { hasText: '@rita' }).count()).toBeGreaterThan(0);
+    expect(await card.locator('.msg-head .edited').count()).toBe(1);
+
+    // Outsider: the bot refuses, in an ephemeral only oscar sees.
+    await switchTo(outsider);
+    await clickAndConfirm(card, 'Approve', /Approve/);
+    const refusal = page.locator('#messages .msg.ephemeral', { hasText: 'not an approver' });
+    await refusal.waitFor();
+    expect(await refusal.locator('.only-you').textContent()).toContain('Only visible to you');
+    await shot('sandbox-outsider-refused');
+
+    // Approver: the ephemeral is not theirs; Approve runs the StopTask.
+    await switchTo(approver);
+    await page
+      .locator('#messages .msg.ephemeral', { hasText: 'not an approver' })
+      .waitFor({ state: 'detached' });
+    await clickAndConfirm(card, 'Approve', /Approve Stop task/);
+    await page.locator('#messages > .msg', { hasText: 'Stop task succeeded' }).waitFor();
+    expect(await card.locator('button.sk-btn', { hasText: 'Approve' }).count()).toBe(0);
+    expect(await card.locator('.sk-mention', { hasText: '@alice' }).count()).toBeGreaterThan(0);
+
+    // The AWS panel shows the StopTask, made as the approver; the audit trail has every step.
+    const stop = page.locator('#aws-calls li[data-operation="StopTask"]');
+    await stop.waitFor();
+    expect(await stop.textContent()).toContain('as @alice');
+    expect(await stop.textContent()).toContain(sandbox.estate.memberAccountId);
+    expect(
+      await page.locator('#aws-calls li[data-operation="AssumeRole"]', { hasText: 'as @alice' }).count(),
+    ).toBe(1);
+    await page.locator('#audit li[data-event="executed"]').waitFor();
+    for (const event of ['requested', 'refused', 'approved'])
+      expect(await page.locator(`#audit li[data-event="${event}"]`).count()).toBeGreaterThan(0);
+
+    // What the page showed is what happened: one StopTask on that task, in the emulator.
+    const calls = sandbox.aws.calls({ operation: 'StopTask' }).filter((c) => !c.errorCode);
+    expect(calls.map((c) => c.input.task)).toEqual([task.taskArn]);
+    expect(calls[0]?.sourceIdentity).toBe(approver.id);
+    expect(JSON.stringify(sandbox.slack.messages(PAYMENTS).map((m) => m.blocks))).toContain(f.id);
+
+    // The thread reply is there when the thread is opened.
+    const toggle = card.locator('button.thread-toggle');
+    await toggle.waitFor();
+    await toggle.click();
+    await card.locator('.thread .msg').first().waitFor();
+    await shot('sandbox-stop-approved');
+  }, 90_000);
+
+  it('/ecs-guard coverage from the message box answers in an ephemeral', async () => {
+    await page.goto(`${sandbox.url}?channel=${ALERTS}&user=${requester.id}`);
+    await page.locator('#command').fill('/ecs-guard coverage');
+    await page.locator('#command').press('Enter');
+    const answer = page.locator('#messages .msg.ephemeral', { hasText: 'GuardDuty ECS coverage' });
+    await answer.waitFor();
+    const text = (await answer.textContent()) ?? '';
+    for (const cluster of ['batch-jobs', 'legacy-ec2', 'ml-training']) expect(text).toContain(cluster);
+    expect(await answer.locator('.only-you').count()).toBe(1);
+    expect(await page.locator('#command').inputValue()).toBe('');
+    await shot('sandbox-coverage');
+
+    // Somebody else does not see it.
+    await switchTo(approver);
+    await answer.waitFor({ state: 'detached' });
+  }, 60_000);
+});
