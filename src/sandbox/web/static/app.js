@@ -12,6 +12,9 @@
     seen: new Map(),
     openThreads: new Set(),
     actionsOnly: false,
+    /** channel id → message count when last viewed (the badge shows what came since) */
+    read: new Map(),
+    counts: {},
   };
   const COLORS = ['#e8912d', '#2bac76', '#4a154b', '#1264a3', '#e01e5a'];
   const MUTATING = new Set([
@@ -61,7 +64,7 @@
 
   // ---- sidebar -------------------------------------------------------------------------------
 
-  function renderSidebar(counts = {}) {
+  function renderSidebar(counts = state.counts) {
     const list = $('channels');
     list.replaceChildren(
       ...state.meta.channels.map((c) => {
@@ -71,7 +74,9 @@
         b.dataset.channel = c.id;
         b.className = c.id === state.channel ? 'active' : '';
         b.append(el('span', '', `# ${c.name}`));
-        if (counts[c.id]) b.append(el('span', 'badge', String(counts[c.id])));
+        if (c.id === state.channel && counts[c.id] !== undefined) state.read.set(c.id, counts[c.id]);
+        const unread = (counts[c.id] ?? 0) - (state.read.get(c.id) ?? 0);
+        if (unread > 0) b.append(el('span', 'badge', String(unread)));
         b.addEventListener('click', () => selectChannel(c.id));
         li.append(b);
         return li;
@@ -195,7 +200,8 @@
           state.lastItems = key;
           renderMessages(data.items);
         }
-        renderSidebar(data.counts);
+        state.counts = data.counts;
+        renderSidebar();
       }
     } catch (err) {
       console.warn('refresh failed', err);
@@ -319,7 +325,7 @@
     const li = el('li', 'row');
     li.dataset.event = r.event;
     const top = el('div', 'row-top');
-    top.append(el('span', 'row-op', `${r.action} ${r.event}`));
+    top.append(el('span', 'row-op', r.action === r.event ? r.action : `${r.action} ${r.event}`));
     const cls = r.outcome === 'ok' ? 'ok' : r.outcome === 'pending' ? 'pending' : 'bad';
     top.append(el('span', `pill ${cls}`, r.outcome));
     top.append(el('span', 'row-time', clock(Date.parse(r.time))));
@@ -332,7 +338,53 @@
     const actor = r.actor.id === 'system' ? 'system' : `@${r.actor.name || nameOf(r.actor.id)}`;
     li.append(el('div', 'row-sub', `#${r.seq} ${actor}${target ? ` · ${target}` : ''}`));
     if (r.reason) li.append(el('div', 'row-sub', r.reason));
+    const detail = Object.entries(r.detail || {})
+      .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : v}`)
+      .join(' · ');
+    if (detail) li.append(el('div', 'row-sub', detail));
     return li;
+  }
+
+  // The poller's reads (every few seconds) would bury everything else: a run of them is one row.
+  const POLLING = new Set(['ListDetectors', 'ListFindings', 'GetFindings', 'GetCallerIdentity']);
+  function pollRow(run) {
+    if (run.length === 1) return awsRow(run[0]);
+    const li = el('li', 'row polling');
+    li.dataset.operation = 'polling';
+    const ops = new Map();
+    let ids = 0;
+    for (const c of run) {
+      ops.set(c.operation, (ops.get(c.operation) ?? 0) + 1);
+      const m = /^(\d+) finding id/.exec(c.detail);
+      if (m) ids += Number(m[1]);
+    }
+    const failed = run.filter((c) => c.errorCode).length;
+    const top = el('div', 'row-top');
+    top.append(el('span', 'row-op', `polling · ${run.length} calls`));
+    if (failed) top.append(el('span', 'pill bad', `${failed} failed`));
+    top.append(el('span', 'row-time', `${clock(run[run.length - 1].at)}–${clock(run[0].at)}`));
+    li.append(top);
+    const summary = [...ops].map(([op, n]) => `${op} ×${n}`).join(', ');
+    const regions = [...new Set(run.map((c) => c.region))].join(', ');
+    li.append(el('div', 'row-sub', `${summary} · ${regions}${ids ? ` · ${ids} finding(s) fetched` : ''}`));
+    return li;
+  }
+  function awsRows(calls) {
+    const rows = [];
+    let run = [];
+    const flush = () => {
+      if (run.length) rows.push(pollRow(run));
+      run = [];
+    };
+    for (const c of calls) {
+      if (POLLING.has(c.operation)) run.push(c);
+      else {
+        flush();
+        rows.push(awsRow(c));
+      }
+    }
+    flush();
+    return rows;
   }
 
   let activityTimer;
@@ -346,7 +398,7 @@
         lastActivity = key;
         const calls = state.actionsOnly ? data.aws.filter((c) => MUTATING.has(c.operation)) : data.aws;
         $('aws-count').textContent = `(${data.awsTotal})`;
-        $('aws-calls').replaceChildren(...calls.map(awsRow));
+        $('aws-calls').replaceChildren(...awsRows(calls));
         $('audit').replaceChildren(...data.audit.map(auditRow));
       }
     } catch (err) {
