@@ -30,7 +30,12 @@ export async function syncCard(
   const state = change ? await ctx.cards.updateState(cardId, change) : (await ctx.cards.get(cardId))?.state;
   const r = await ctx.renderer.render(cardId);
   const ts = r?.ts;
-  if (!r || !ts) return state;
+  if (!r) return state;
+  if (!ts) {
+    // Clicked before the outbox stored the post's ts: the debounced updater catches up.
+    await ctx.cards.scheduleUpdate(cardId, 1000).catch(() => {});
+    return state;
+  }
   try {
     await slackCall(() => ctx.slack.chat.update({ channel: r.channel, ts, text: r.text, blocks: r.blocks }));
   } catch (err) {
@@ -40,19 +45,28 @@ export async function syncCard(
   return state;
 }
 
-/** A reply in the card's thread; failures are logged, never thrown (the card already shows it). */
+/**
+ * A reply in the card's thread; failures are logged, never thrown (the card already shows it).
+ * Without a known thread ts nothing is posted: a reply must never land top-level in the channel.
+ */
 export async function threadReply(
-  ctx: Pick<AppContext, 'slack' | 'log'>,
+  ctx: Pick<AppContext, 'slack' | 'log' | 'cards'>,
   channel: string,
   ts: string | undefined,
   text: string,
+  cardId?: string,
 ): Promise<string | undefined> {
+  const thread = (cardId ? (await ctx.cards.get(cardId))?.ts : undefined) ?? ts;
+  if (!thread) {
+    ctx.log.warn({ channel, cardId }, 'thread reply skipped: the card has no ts yet');
+    return undefined;
+  }
   try {
     const res = await slackCall(() =>
       ctx.slack.chat.postMessage({
         channel,
         text,
-        ...(ts ? { thread_ts: ts } : {}),
+        thread_ts: thread,
         unfurl_links: false,
         unfurl_media: false,
       }),

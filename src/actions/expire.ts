@@ -16,11 +16,6 @@ export async function expireRequest(ctx: AppContext, deps: ActionsDeps, requestI
   });
   if (!t.ok || !t.request) return false;
   const req = t.request;
-  await syncCard(ctx, req.cardId, (s) =>
-    s.pending?.requestId === requestId
-      ? { ...s, pending: undefined, expired: { requestId, at: now } }
-      : undefined,
-  );
   await ctx.audit.append({
     actor: { id: 'system' },
     action: req.action,
@@ -29,12 +24,18 @@ export async function expireRequest(ctx: AppContext, deps: ActionsDeps, requestI
     outcome: 'ok',
     reason: `no approval within ${ctx.config.approvalTtlSeconds}s`,
   });
+  await syncCard(ctx, req.cardId, (s) =>
+    s.pending?.requestId === requestId
+      ? { ...s, pending: undefined, expired: { requestId, at: now } }
+      : undefined,
+  );
   ctx.metrics.actions.inc({ action: req.action, outcome: 'expired' });
   await threadReply(
     ctx,
     req.channel,
     req.ts,
     `:alarm_clock: ${ACTION_LABEL[req.action]} request by ${principalMention(req.requesterId)} expired without approval; nothing was done.`,
+    req.cardId,
   );
   return true;
 }

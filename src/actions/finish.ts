@@ -106,7 +106,13 @@ export async function completeFinish(
         ? `:file_folder: *Archived* by ${principalMention(req.approverId ?? req.requesterId)}`
         : `:white_check_mark: *${label} succeeded* (${who})`
       : `:x: *${label} failed* (${who})${req.outcomeRetryable ? ' · it can be retried from the card' : ''}`;
-    await threadReply(ctx, req.channel, req.ts, `${head}\n> ${mrkdwn(req.outcomeMessage ?? '', 1500)}`);
+    await threadReply(
+      ctx,
+      req.channel,
+      req.ts,
+      `${head}\n> ${mrkdwn(req.outcomeMessage ?? '', 1500)}`,
+      req.cardId,
+    );
     await deps.requests.mark(req.requestId, { notified: true });
   }
 }

@@ -82,7 +82,7 @@ export async function handleEcsContext(ctx: AppContext, click: Click): Promise<v
       await slackCall(() =>
         ctx.slack.chat.postMessage({
           channel: card.channel,
-          ...(card.ts ? { thread_ts: card.ts } : {}),
+          ...((card.ts ?? click.messageTs) ? { thread_ts: card.ts ?? click.messageTs } : {}),
           text: msg.text,
           blocks: msg.blocks,
           unfurl_links: false,
@@ -114,6 +114,6 @@ export async function handleEcsContext(ctx: AppContext, click: Click): Promise<v
     ctx.metrics.actions.inc({ action: 'context', outcome: 'failed' });
     const text = `:warning: ECS context unavailable: ${info.message}`;
     if (ephemeralReply) await ephemeral(ctx, click.channelId, click.userId, text);
-    else await threadReply(ctx, card.channel, card.ts, text);
+    else await threadReply(ctx, card.channel, card.ts ?? click.messageTs, text, card.cardId);
   }
 }

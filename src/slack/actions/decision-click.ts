@@ -169,6 +169,7 @@ export async function handleReject(ctx: AppContext, click: Click): Promise<void>
     r.channel,
     r.ts,
     `:no_entry_sign: ${ACTION_LABEL[r.action]} request by ${principalMention(r.requesterId)} was rejected by ${principalMention(click.userId)}; nothing was done.`,
+    r.cardId,
   );
 }
 

@@ -106,7 +106,10 @@ export async function handleRequestClick(
     findingType: f.type,
     cardId: card.cardId,
     channel: card.channel,
-    ...(card.ts ? { ts: card.ts } : {}),
+    // The outbox may not have stored the post's ts yet when a fast click arrives.
+    ...((card.ts ?? (click.channelId === card.channel ? click.messageTs : undefined))
+      ? { ts: card.ts ?? (click.messageTs as string) }
+      : {}),
     ...(f.taskArn ? { taskArn: f.taskArn } : {}),
     ...((f.clusterName ?? f.clusterArn) ? { cluster: f.clusterName ?? f.clusterArn } : {}),
     accountId: f.accountId,

@@ -188,16 +188,23 @@ describe('card actions (four-eyes, queue, audit)', () => {
     const task = h.estate.services.worker!.tasks[0]!;
     const { f, ts } = await cardFor(task);
     await requested(ts);
-    const stale = card(ts);
+    const stale = structuredClone(card(ts));
     offset += (h.guard.ctx.config.approvalTtlSeconds + 5) * 1000;
     try {
       await waitFor(() => cardText(ts).includes('Request expired'), { what: 'expired card' });
       expect(labels(ts)).not.toContain('Approve');
       expect(labels(ts)).toContain('Stop task');
+      await waitFor(async () => (await audit(f.id)).some((r) => r.event === 'expired'));
       const events = (await audit(f.id)).map((r) => r.event);
       expect(events).toEqual(['requested', 'expired']);
       // Approve on the stale message (still showing the buttons somewhere): refused as expired.
-      await h.client.click({ userId: PEOPLE.approver, channelId: ch, ts, action: 'approve', message: stale });
+      await h.client.click({
+        userId: PEOPLE.approver,
+        channelId: ch,
+        ts,
+        action: 'approve',
+        message: { blocks: stale.blocks ?? [] },
+      });
       await waitFor(() => ephemeralsFor(PEOPLE.approver).some((t) => t.includes('expired')));
     } finally {
       offset = 0;
@@ -253,5 +260,10 @@ describe('card actions (four-eyes, queue, audit)', () => {
     const text = JSON.stringify(reply.blocks);
     expect(text).toContain('DB_PASSWORD');
     expect(text).not.toContain('secretsmanager');
+  });
+
+  it('posts replies in threads only: every top-level message is a card', () => {
+    const loose = h.slack.messages(ch).filter((m) => !m.blocks);
+    expect(loose.map((m) => m.text)).toEqual([]);
   });
 });
