@@ -80,8 +80,12 @@ export async function ensureRedis(url: string): Promise<LocalRedis> {
   const child: ChildProcess = spawn(
     bin,
     ['--save', '', '--appendonly', 'no', '--port', String(port), '--bind', '127.0.0.1'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    // Its own process group: Ctrl-C in the terminal reaches only the sandbox, which then shuts
+    // the bot down while Redis is still there, and stops Redis last.
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
+  const killOnExit = () => child.kill('SIGTERM');
+  process.once('exit', killOnExit);
   let output = '';
   child.stdout?.on('data', (d) => {
     output = (output + d).slice(-4000);
@@ -106,6 +110,7 @@ export async function ensureRedis(url: string): Promise<LocalRedis> {
     url: privateUrl,
     private: true,
     async close() {
+      process.removeListener('exit', killOnExit);
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
     },
