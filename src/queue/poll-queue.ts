@@ -18,7 +18,7 @@ export async function schedulePolls(queue: Queue, regions: string[], pollSeconds
   for (const region of regions) {
     await queue.upsertJobScheduler(
       schedulerId(region),
-      { every: pollSeconds * 1000, immediately: true },
+      { every: pollSeconds * 1000 },
       {
         name: 'poll',
         data: { region },

@@ -93,9 +93,14 @@ export function postureWarnings(ctx: EcsContext): string[] {
   if (td?.pidMode === 'host') w.push('task shares the host PID namespace');
   if (ctx.task.publicIp) w.push(`task has a public IP (${ctx.task.publicIp})`);
   if (td && !td.taskRoleArn) w.push('task has no task role');
-  if (!ctx.guardDutyAgentPresent) w.push('GuardDuty runtime agent sidecar not found in the task');
+  // On EC2 the agent runs on the host (a daemon), not as a sidecar: only Fargate tasks need one.
+  if (!ctx.guardDutyAgentPresent && isFargate(ctx))
+    w.push('GuardDuty runtime agent sidecar not found in the task');
   return w;
 }
+
+const isFargate = (ctx: EcsContext): boolean =>
+  (ctx.task.launchType ?? ctx.service?.launchType ?? 'FARGATE').toUpperCase() === 'FARGATE';
 
 const val = (v: string | number | undefined, max = 200): string =>
   v === undefined || v === '' ? '–' : code(String(v), max);
@@ -145,7 +150,7 @@ export function buildEcsContextBlocks(ctx: EcsContext): SlackMessage {
         `*Network* private ${val(t.privateIp, 60)} · public ${val(t.publicIp, 60)}`,
         `Subnets: ${t.subnets?.length ? codeList(t.subnets, 400, 60) : '–'}`,
         `Security groups: ${t.securityGroups?.length ? codeList(t.securityGroups, 400, 60) : '–'}`,
-        `GuardDuty agent: ${ctx.guardDutyAgentPresent ? 'present' : '*not found*'}`,
+        `GuardDuty agent: ${ctx.guardDutyAgentPresent ? 'sidecar present' : isFargate(ctx) ? '*sidecar not found*' : 'runs on the host (EC2)'}`,
       ].join('\n'),
       'ecs-network',
     ),

@@ -88,6 +88,10 @@ describe('postureWarnings', () => {
       'GuardDuty runtime agent sidecar not found in the task',
     ]);
   });
+  it('expects no sidecar on EC2, where the agent runs on the host', () => {
+    const w = postureWarnings(ctx({ task: { taskId: 't', launchType: 'EC2' }, guardDutyAgentPresent: false }));
+    expect(w).not.toContain('GuardDuty runtime agent sidecar not found in the task');
+  });
 });
 
 describe('buildEcsContextBlocks', () => {
@@ -107,7 +111,7 @@ describe('buildEcsContextBlocks', () => {
       '`DB_PASSWORD`',
       '`NODE_ENV`',
       'read-only root fs',
-      'GuardDuty agent: present',
+      'GuardDuty agent: sidecar present',
       'nothing risky found',
     ]) {
       expect(text).toContain(s);
