@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { App, ExpressReceiver, LogLevel } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
 import { Queue } from 'bullmq';
 import express, { type Express } from 'express';
 import { registerCommands } from '../commands/index.js';
@@ -48,6 +49,26 @@ export interface EcsGuard {
   stop(): Promise<void>;
 }
 
+/**
+ * Bolt's own `token` option runs auth.test in the constructor and leaves the rejection unhandled
+ * until the first request, so a refused token (or Slack down at boot) crashed the process. This
+ * asks on the first request instead, keeps a success, and retries after a failure; /readyz
+ * reports the token meanwhile.
+ */
+function botAuthorization(slack: WebClient, botToken: string) {
+  let known: Promise<{ botId?: string; botUserId?: string; teamId?: string }> | undefined;
+  return async () => {
+    known ??= slack.auth.test().then(
+      (r) => ({ botId: r.bot_id, botUserId: r.user_id, teamId: r.team_id }),
+      (err: unknown) => {
+        known = undefined;
+        throw err;
+      },
+    );
+    return { botToken, ...(await known) };
+  };
+}
+
 /** Wires ecs-guard together from a validated config. `main.ts` only calls this and handles signals. */
 export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsGuard {
   const log = opts.log ?? createLogger({ level: config.logLevel });
@@ -56,7 +77,13 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
   const redis = createRedis(config.redisUrl, { name: 'ecs-guard' });
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
   const keys = keyspace(config.redisPrefix);
-  const aws = new AwsClients({ config, log, clock, ...opts.aws });
+  const aws = new AwsClients({
+    config,
+    log,
+    clock,
+    onCall: (operation) => metrics.awsCalls.inc({ operation }),
+    ...opts.aws,
+  });
   const slack = createSlackClient(config, log, metrics);
   const audit = new AuditTrail({ redis, keys, log, clock });
   const findings = new FindingStore(redis, keys, clock);
@@ -141,7 +168,7 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
         logger: boltLogger,
       });
   const bolt = new App({
-    token: config.slack.botToken,
+    authorize: botAuthorization(slack, config.slack.botToken),
     ...(receiver ? { receiver } : { socketMode: true, appToken: config.slack.appToken }),
     clientOptions: { slackApiUrl: config.slack.apiUrl },
     logger: boltLogger,
