@@ -120,10 +120,15 @@ describe('Socket Mode (built process)', () => {
     });
     const reply = await waitFor(
       () => emus.slack.thread(PEOPLE.alerts, card.ts).find((m) => m.ts !== card.ts),
-      {
-        what: 'ECS context in the card thread',
-      },
-    );
+      { what: 'ECS context in the card thread' },
+    ).catch((err: Error) => {
+      // Say what the bot and Slack saw, so a failure here can be told apart from a slow run.
+      const calls = emus.slack
+        .calls()
+        .slice(-8)
+        .map((c) => `${c.method}:${c.ok ? 'ok' : c.error}`);
+      throw new Error(`${err.message}\nslack calls: ${calls.join(', ')}\nbot: ${bot.output().slice(-2000)}`);
+    });
     expect(reply.thread_ts).toBe(card.ts);
     expect(JSON.stringify(reply.blocks)).toContain('ECS context · task');
   });
