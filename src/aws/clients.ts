@@ -42,6 +42,8 @@ export interface AwsClientsOptions {
   maxAttempts?: number;
   /** Per-request timeout, so a hung call (or AssumeRole) fails and is retried instead of blocking (default 15000). */
   requestTimeoutMs?: number;
+  /** Called once per AWS API call (not per retry), e.g. to count calls by operation for /metrics. */
+  onCall?: (operation: string) => void;
   /** AssumeRole session length (default 3600). */
   durationSeconds?: number;
 }
@@ -84,14 +86,33 @@ export class AwsClients {
     };
   }
 
+  /** Adds the call counter to a client (initialize step: once per call, before retries). */
+  private instrument<C extends { middlewareStack: { add: (...a: never[]) => unknown } }>(client: C): C {
+    const onCall = this.opts.onCall;
+    if (onCall) {
+      // biome-ignore lint/suspicious/noExplicitAny: the middleware stack's generics differ per client.
+      (client.middlewareStack as any).add(
+        // biome-ignore lint/suspicious/noExplicitAny: see above.
+        (next: any, context: { commandName?: string }) => (args: unknown) => {
+          onCall((context.commandName ?? 'Unknown').replace(/Command$/, ''));
+          return next(args);
+        },
+        { step: 'initialize', name: 'ecsGuardCallCounter' },
+      );
+    }
+    return client;
+  }
+
   /** STS with the home credentials in `region` (regional endpoint). */
   sts(region: string): STSClient {
     let c = this.stsClients.get(region);
     if (!c) {
-      c = new STSClient({
-        ...this.base(region),
-        ...(this.opts.credentials ? { credentials: this.opts.credentials } : {}),
-      });
+      c = this.instrument(
+        new STSClient({
+          ...this.base(region),
+          ...(this.opts.credentials ? { credentials: this.opts.credentials } : {}),
+        }),
+      );
       this.stsClients.set(region, c);
     }
     return c;
@@ -126,7 +147,7 @@ export class AwsClients {
     const client =
       r.kind === 'home'
         ? this.sts(r.region)
-        : new STSClient({ ...this.base(r.region), credentials: this.provider(r) });
+        : this.instrument(new STSClient({ ...this.base(r.region), credentials: this.provider(r) }));
     try {
       const out = await client.send(new GetCallerIdentityCommand({}));
       return { account: out.Account ?? '', arn: out.Arn ?? '', userId: out.UserId ?? '' };
@@ -181,6 +202,7 @@ export class AwsClients {
     if (!c) {
       const credentials = r.kind === 'home' ? this.opts.credentials : this.provider(r);
       c = make({ ...this.base(r.region), ...(credentials ? { credentials } : {}) });
+      this.instrument(c as never);
       cache.set(key, c);
     }
     return c;

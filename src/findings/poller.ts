@@ -63,7 +63,6 @@ export class Poller {
     const cached = await this.deps.redis.get(key);
     if (cached) return cached;
     const res = await gd.send(new ListDetectorsCommand({}));
-    this.deps.metrics?.awsCalls.inc({ operation: 'ListDetectors' });
     const id = res.DetectorIds?.[0];
     if (id) await this.deps.redis.set(key, id, 'EX', DETECTOR_TTL_S);
     return id;
@@ -109,12 +108,10 @@ export class Poller {
           NextToken: next,
         }),
       );
-      metrics?.awsCalls.inc({ operation: 'ListFindings' });
       const ids = page.FindingIds ?? [];
       result.listed += ids.length;
       if (ids.length) {
         const got = await gd.send(new GetFindingsCommand({ DetectorId: detectorId, FindingIds: ids }));
-        metrics?.awsCalls.inc({ operation: 'GetFindings' });
         const raws = got.Findings ?? [];
         result.fetched += raws.length;
         const res = await pipeline.ingestRaw(raws, 'poll');
@@ -154,7 +151,6 @@ export class Poller {
       const got = await gd.send(
         new GetFindingsCommand({ DetectorId: detectorId, FindingIds: open.slice(i, i + GD_BATCH) }),
       );
-      metrics?.awsCalls.inc({ operation: 'GetFindings' });
       n += (await pipeline.ingestRaw(got.Findings ?? [], 'poll')).updated;
     }
     return n;

@@ -133,7 +133,6 @@ export async function runCoverageJob(ctx: AppContext, data: CoverageJobData): Pr
   await step('TagResource', () =>
     ecs.send(new TagResourceCommand({ resourceArn: c.clusterArn as string, tags: [{ key: TAG, value }] })),
   );
-  ctx.metrics.awsCalls.inc({ operation: 'TagResource' });
   let insights: CoverageJobOutcome['insights'] = 'skipped';
   if (plan.action === 'enable' && plan.insights) {
     const cur = c.settings?.find((s) => s.name === 'containerInsights')?.value;
@@ -147,7 +146,6 @@ export async function runCoverageJob(ctx: AppContext, data: CoverageJobData): Pr
           }),
         ),
       );
-      ctx.metrics.awsCalls.inc({ operation: 'UpdateClusterSettings' });
       insights = 'enabled';
     }
   }
