@@ -138,7 +138,7 @@ export class Poller {
    * archived in GuardDuty updates its card even if archiving did not move its `updatedAt`.
    */
   private async reconcile(gd: GuardDutyClient, detectorId: string, region: string): Promise<number> {
-    const { redis, keys, clock, findings, pipeline, metrics } = this.deps;
+    const { redis, keys, clock, findings, pipeline } = this.deps;
     const gate = await redis.set(keys('poll', 'reconcile', region), '1', 'PX', RECONCILE_EVERY_MS, 'NX');
     if (gate !== 'OK') return 0;
     const ids = await findings.recentIds(clock() - 24 * 3600_000, 500);
