@@ -5,6 +5,7 @@ import type { WireFinding } from '../../src/sandbox/aws/index.js';
 import type { SlackEmulator } from '../../src/sandbox/slack/index.js';
 import { CardStore } from '../../src/slack/card-store.js';
 import { INGEST_TOKEN } from '../helpers/harness.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** Small drivers shared by the end-to-end tests (the bot is a child process; only HTTP reaches it). */
 
@@ -145,4 +146,13 @@ export function postedCards(slack: SlackEmulator): { channel: string; ts: string
       ts: String((c.result as { ts?: string } | undefined)?.ts),
       text: JSON.stringify(c.args),
     }));
+}
+
+/**
+ * Waits until the bot has recorded the card's ts (its "card posted" log line). Slack shows the
+ * message a moment before; a click in that gap finds a card without a ts (a reply would then go
+ * to the channel, not the thread), which no human is quick enough to hit.
+ */
+export async function cardRecorded(output: () => string, ts: string): Promise<void> {
+  await waitFor(() => output().includes(`"ts":"${ts}"`), { what: `card ${ts} recorded by the bot` });
 }

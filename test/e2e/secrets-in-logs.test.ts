@@ -10,7 +10,7 @@ import { type SlackEmulator, SlackTestClient, startSlackEmulator } from '../../s
 import { type BotProcess, PEOPLE, startBotProcess } from '../helpers/harness.js';
 import { dropPrefix, REDIS_URL, testPrefix, testRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
-import { buttonsOf, cardsMentioning, pushFindings } from './flows.js';
+import { buttonsOf, cardRecorded, cardsMentioning, pushFindings } from './flows.js';
 
 // The built bot at LOG_LEVEL=trace, with distinctive secret values, driven through start-up, a
 // rejected EventBridge call, polling, a member-account AssumeRole (ECS context and an approved
@@ -113,6 +113,7 @@ describe('no secret in the logs (built process, LOG_LEVEL=trace)', () => {
       what: 'member-account card',
       timeoutMs: 15_000,
     });
+    await cardRecorded(() => bot.output(), card.ts);
 
     // ECS context: AssumeRole into the member account with the external id.
     await client.click({

@@ -9,7 +9,7 @@ import {
   startEmulators,
 } from '../helpers/harness.js';
 import { waitFor } from '../helpers/wait.js';
-import { buttonsOf, cardsMentioning, pushFindings } from './flows.js';
+import { buttonsOf, cardRecorded, cardsMentioning, pushFindings } from './flows.js';
 
 // SIGTERM while an approved Stop task is running (StopTask is slowed down by the AWS emulator):
 // the worker lets the job finish, the bot exits 0, the outcome is reported once, and a restart
@@ -37,6 +37,7 @@ describe('graceful shutdown in the middle of an action (built process)', () => {
     );
     expect((await pushFindings(first.baseUrl, [f])).status).toBe(202);
     const card = await waitFor(() => cardsMentioning(emus.slack, PEOPLE.alerts, f.id)[0], { what: 'card' });
+    await cardRecorded(() => first.output(), card.ts);
 
     const client = new SlackTestClient({ eventsUrl: `${first.baseUrl}/slack/events`, emulator: emus.slack });
     await client.click({

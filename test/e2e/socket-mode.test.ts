@@ -8,7 +8,7 @@ import {
   startEmulators,
 } from '../helpers/harness.js';
 import { waitFor } from '../helpers/wait.js';
-import { blockActionsPayload, cardsMentioning, pushFindings } from './flows.js';
+import { blockActionsPayload, cardRecorded, cardsMentioning, pushFindings } from './flows.js';
 import { type SocketModeServer, startSocketModeServer } from './socket-mode-server.js';
 
 // The built bot with SLACK_APP_TOKEN: it asks apps.connections.open for a WebSocket URL (with the
@@ -104,6 +104,7 @@ describe('Socket Mode (built process)', () => {
     );
     expect((await pushFindings(bot.baseUrl, [f])).status).toBe(202);
     const card = await waitFor(() => cardsMentioning(emus.slack, PEOPLE.alerts, f.id)[0], { what: 'card' });
+    await cardRecorded(() => bot.output(), card.ts);
     sm.send({
       envelope_id: 'env-click-1',
       type: 'interactive',
