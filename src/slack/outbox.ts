@@ -19,6 +19,11 @@ export interface OutboxOptions {
   tickMs: number;
   /** Minimum gap between two `chat.update` calls (Tier 3: about 50 a minute per workspace). */
   updateGapMs: number;
+  /**
+   * An item popped longer ago than this and still not posted belongs to a replica that died (or
+   * lost Redis) mid-post: it goes back to the outbox. Must exceed the longest post attempt.
+   */
+  inflightTimeoutMs: number;
 }
 
 export const DEFAULT_OUTBOX_OPTIONS: OutboxOptions = {
@@ -27,6 +32,7 @@ export const DEFAULT_OUTBOX_OPTIONS: OutboxOptions = {
   groupSame: 5,
   tickMs: 100,
   updateGapMs: 1100,
+  inflightTimeoutMs: 120_000,
 };
 
 const PERMANENT = new Set([
@@ -46,6 +52,7 @@ export class Outbox {
   private running?: Promise<void>;
   private stopped = true;
   private nextUpdateAt = 0;
+  private nextRecoverAt = 0;
   private readonly attempts = new Map<string, number>();
 
   constructor(
@@ -84,8 +91,20 @@ export class Outbox {
   /** One pass: at most one post per channel (plus any items that join an open group), then updates. */
   async tick(): Promise<void> {
     const channels = await this.deps.findings.channels();
+    await this.recoverInflight(channels);
     await Promise.all(channels.map((c) => this.drainChannel(c)));
     await this.applyUpdates();
+  }
+
+  /** Now and then, puts back items a dead replica popped and never posted (else they are lost). */
+  private async recoverInflight(channels: string[]): Promise<void> {
+    const now = this.deps.clock();
+    if (now < this.nextRecoverAt) return;
+    this.nextRecoverAt = now + Math.min(30_000, Math.max(500, this.opts.inflightTimeoutMs / 2));
+    for (const channel of channels) {
+      const n = await this.deps.findings.recoverInflight(channel, this.opts.inflightTimeoutMs);
+      if (n) this.deps.log.warn({ channel, recovered: n }, 'requeued findings a stopped replica had taken');
+    }
   }
 
   private async drainChannel(channel: string): Promise<void> {
