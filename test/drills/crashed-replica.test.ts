@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { groupKeyOf } from '../../src/findings/group-key.js';
+import { normaliseFinding } from '../../src/findings/normalise.js';
+import { FindingStore } from '../../src/findings/store.js';
+import { keyspace } from '../../src/redis.js';
+import { addFindingFor } from '../../src/sandbox/aws/index.js';
+import { type Harness, PEOPLE, startHarness } from '../helpers/harness.js';
+import { testRedis } from '../helpers/redis.js';
+import { waitFor } from '../helpers/wait.js';
+import { expectEachFindingPostedOnce } from './drill-helpers.js';
+
+// A replica took a finding from a channel's outbox and died before posting it (SIGKILL, OOM,
+// lost Redis mid-post). Another replica must put it back and post it: nothing is lost.
+describe('drill: a replica dies between taking a finding and posting it', () => {
+  let h: Harness;
+  const redis = testRedis();
+  beforeAll(async () => {
+    h = await startHarness({ guard: { outbox: { inflightTimeoutMs: 1500 } } });
+  });
+  afterAll(async () => {
+    await h?.close();
+    await redis.quit();
+  });
+
+  it('the surviving replica posts the orphaned finding once', async () => {
+    const dead = new FindingStore(redis, keyspace(h.prefix), Date.now);
+    const task = h.estate.services.web!.tasks[0]!;
+    const f = normaliseFinding(
+      addFindingFor(h.aws.state, {
+        type: 'Execution:Runtime/ReverseShell',
+        severity: 8,
+        task,
+        id: 'orphan1',
+      }),
+    );
+    // The dying replica ingests and takes the item, holding the channel's slot briefly, then dies.
+    await dead.ingest(f, PEOPLE.alerts, groupKeyOf(f));
+    let taken: Awaited<ReturnType<FindingStore['take']>> = null;
+    await waitFor(async () => (taken = await dead.take(PEOPLE.alerts, 1)), { what: 'the item taken' });
+    expect(taken!.id).toBe('orphan1');
+    await waitFor(
+      () => h.slack.messages(PEOPLE.alerts).some((m) => JSON.stringify(m.blocks).includes('orphan1')),
+      {
+        timeoutMs: 15_000,
+        what: 'the orphaned finding posted by the survivor',
+      },
+    );
+    await waitFor(async () => (await h.guard.ctx.findings.get('orphan1'))?.state === 'posted', {
+      what: 'recorded',
+    });
+    await expectEachFindingPostedOnce(
+      h.guard.ctx.findings,
+      h.guard.ctx.cards,
+      h.slack,
+      ['orphan1'],
+      [PEOPLE.alerts],
+    );
+  }, 30_000);
+});
