@@ -37,6 +37,7 @@ class PrivateRedis {
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
     });
+    probe.on('error', () => {}); // refused until the server listens
     await waitFor(
       async () => {
         try {
