@@ -41,9 +41,9 @@ describe('RequestStore', () => {
     const r = base();
     await store.create(r);
     expect(await store.get(r.requestId)).toEqual(r);
-    expect(isRequestId('r' + '0'.repeat(24))).toBe(true);
+    expect(isRequestId(`r${'0'.repeat(24)}`)).toBe(true);
     expect(await store.get('../../etc')).toBeUndefined();
-    expect(await store.get('r' + 'f'.repeat(24))).toBeUndefined();
+    expect(await store.get(`r${'f'.repeat(24)}`)).toBeUndefined();
   });
 
   it('lets exactly one of many concurrent approvals win', async () => {
@@ -72,7 +72,7 @@ describe('RequestStore', () => {
     expect(t.ok).toBe(true);
     expect(await store.dueForExpiry(now + 60_000)).not.toContain(r.requestId);
     expect((await store.transition(r.requestId, ['pending'], 'approved')).status).toBe('expired');
-    expect((await store.transition('r' + 'a'.repeat(24), ['pending'], 'approved')).status).toBe('');
+    expect((await store.transition(`r${'a'.repeat(24)}`, ['pending'], 'approved')).status).toBe('');
   });
 });
 

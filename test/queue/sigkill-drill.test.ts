@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditTrail } from '../../src/audit/trail.js';
 import { createLogger } from '../../src/log.js';
@@ -21,12 +20,7 @@ import { waitFor } from '../helpers/wait.js';
 describe('SIGKILL during an action', () => {
   let emus: Emulators;
   let bot: BotProcess | undefined;
-  beforeAll(async () => {
-    // Builds dist/ (what `npm start` runs); type errors elsewhere do not stop the emit.
-    spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], {
-      stdio: 'ignore',
-    });
-  }, 120_000);
+  // Runs dist/ (what `npm start` runs): `npm test` builds it first.
   beforeAll(async () => {
     emus = await startEmulators();
   });

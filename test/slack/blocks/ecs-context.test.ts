@@ -89,7 +89,9 @@ describe('postureWarnings', () => {
     ]);
   });
   it('expects no sidecar on EC2, where the agent runs on the host', () => {
-    const w = postureWarnings(ctx({ task: { taskId: 't', launchType: 'EC2' }, guardDutyAgentPresent: false }));
+    const w = postureWarnings(
+      ctx({ task: { taskId: 't', launchType: 'EC2' }, guardDutyAgentPresent: false }),
+    );
     expect(w).not.toContain('GuardDuty runtime agent sidecar not found in the task');
   });
 });
