@@ -39,9 +39,14 @@ describe('alert flow (poll → card)', () => {
       .map((e) => e.text?.text);
     expect(labels).toEqual(expect.arrayContaining(['Stop task', 'Archive', 'ECS context']));
     // Every AWS call is counted by operation for /metrics.
-    const metrics = await (await fetch(`${h.baseUrl}/metrics`)).text();
+    const metrics = await waitFor(
+      async () => {
+        const text = await (await fetch(`${h.baseUrl}/metrics`)).text();
+        return /ecs_guard_cards_posted_total [1-9]/.test(text) && text;
+      },
+      { what: 'cards_posted_total in /metrics' },
+    );
     expect(metrics).toMatch(/ecs_guard_aws_calls_total\{operation="GetFindings"\} [1-9]/);
-    expect(metrics).toMatch(/ecs_guard_cards_posted_total [1-9]/);
   });
 
   it('updates the card in place on a repeat and never posts twice (poll + push)', async () => {

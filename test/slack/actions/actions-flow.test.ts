@@ -240,7 +240,11 @@ describe('card actions (four-eyes, queue, audit)', () => {
     expect(text).toContain('NODE_ENV');
     expect(text).not.toContain('production');
     expect(text).toContain('legacy:1');
-    const viewed = (await audit(f.id)).filter((r) => r.event === 'context-viewed');
+    // The reply is posted before the audit record is appended: wait for the record.
+    const viewed = await waitFor(async () => {
+      const r = (await audit(f.id)).filter((x) => x.event === 'context-viewed');
+      return r.length ? r : undefined;
+    });
     expect(viewed).toHaveLength(1);
     expect(viewed[0]!.actor.id).toBe(PEOPLE.outsider);
   });
