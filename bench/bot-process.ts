@@ -16,7 +16,8 @@ export interface BotProcess {
 export async function startBotProcess(env: Record<string, string>): Promise<BotProcess> {
   const port = await freePort();
   const startedAt = Date.now();
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
+  const nodeArgs = (process.env.BENCH_BOT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, 'dist/src/main.js'], {
     env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

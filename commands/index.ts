@@ -120,30 +120,33 @@ export function registerCommands(app: App, ctx: AppContext): void {
       } as RespondArguments);
     };
     const name = parsed.command.name;
-    try {
-      await parsed.command.run({
-        ctx,
-        userId,
-        ...(command.user_name ? { userName: command.user_name } : {}),
-        channelId: command.channel_id,
-        text,
-        args: parsed.args,
-        reply,
-      });
-      await audit(name, 'ok');
-    } catch (err) {
-      const f = failureReply(name, err);
-      if (f.outcome === 'error' && !isEcsGuardError(err))
-        ctx.log.error({ err, subcommand: name }, 'command failed');
-      // Errors are for the person who typed the command, even with --share.
-      await respond({
-        response_type: 'ephemeral',
-        replace_original: false,
-        ...f.reply,
-      } as RespondArguments).catch((e: unknown) =>
-        ctx.log.warn({ err: (e as Error).message }, 'cannot send command error'),
-      );
-      await audit(name, f.outcome, f.reason);
-    }
+    // After the ack, in the bounded handler pool (see ctx.work).
+    void ctx.work.run(async () => {
+      try {
+        await parsed.command.run({
+          ctx,
+          userId,
+          ...(command.user_name ? { userName: command.user_name } : {}),
+          channelId: command.channel_id,
+          text,
+          args: parsed.args,
+          reply,
+        });
+        await audit(name, 'ok');
+      } catch (err) {
+        const f = failureReply(name, err);
+        if (f.outcome === 'error' && !isEcsGuardError(err))
+          ctx.log.error({ err, subcommand: name }, 'command failed');
+        // Errors are for the person who typed the command, even with --share.
+        await respond({
+          response_type: 'ephemeral',
+          replace_original: false,
+          ...f.reply,
+        } as RespondArguments).catch((e: unknown) =>
+          ctx.log.warn({ err: (e as Error).message }, 'cannot send command error'),
+        );
+        await audit(name, f.outcome, f.reason);
+      }
+    });
   });
 }

@@ -14,6 +14,7 @@ import { Poller } from './findings/poller.js';
 import { FindingStore } from './findings/store.js';
 import { guardDutyEventsRouter } from './http/events-guardduty.js';
 import { registerHealthRoutes } from './http/health.js';
+import { Limiter } from './limiter.js';
 import { createLogger, type Logger } from './log.js';
 import { createMetrics } from './metrics.js';
 import { startActionWorker } from './queue/action-worker.js';
@@ -35,6 +36,8 @@ export interface EcsGuardOptions {
   /** AWS client overrides for tests (explicit endpoint / credentials). */
   aws?: Pick<AwsClientsOptions, 'endpoint' | 'credentials' | 'maxAttempts'>;
   outbox?: Partial<OutboxOptions>;
+  /** Slack handlers doing work after their ack at once (default 8); the rest wait their turn. */
+  handlerConcurrency?: number;
   /** How long shutdown waits for active jobs before closing anyway. */
   shutdownTimeoutMs?: number;
 }
@@ -125,6 +128,7 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
     pipeline,
     poller,
     queues,
+    work: new Limiter(opts.handlerConcurrency ?? 8),
     version: packageVersion(),
   };
 
@@ -171,6 +175,8 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
     authorize: botAuthorization(slack, config.slack.botToken),
     ...(receiver ? { receiver } : { socketMode: true, appToken: config.slack.appToken }),
     clientOptions: { slackApiUrl: config.slack.apiUrl },
+    // ecs-guard keeps its own state in Redis; Bolt's in-memory conversation store only costs time.
+    convoStore: false,
     logger: boltLogger,
   });
   bolt.error(async (err) => {
@@ -198,6 +204,7 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
       outbox.start();
       services.push({ name: 'outbox', close: () => outbox.stop() });
       services.push(startQueueMetrics(queues, metrics, log));
+      services.push({ name: 'slack-handlers', close: () => ctx.work.idle() });
       await schedulePolls(queues.poll, config.regions, config.pollSeconds);
       if (socketMode) await bolt.start();
       const port = await new Promise<number>((resolve, reject) => {

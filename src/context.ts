@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import type { Pipeline } from './findings/pipeline.js';
 import type { Poller } from './findings/poller.js';
 import type { FindingStore } from './findings/store.js';
+import type { Limiter } from './limiter.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { Keyspace, Redis } from './redis.js';
@@ -35,5 +36,7 @@ export interface AppContext {
   pipeline: Pipeline;
   poller: Poller;
   queues: { poll: Queue; actions: Queue };
+  /** Slack handler work after the ack (clicks, commands): bounded, so acks keep their CPU. */
+  work: Limiter;
   version: string;
 }

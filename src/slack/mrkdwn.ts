@@ -45,6 +45,13 @@ const codePoints = (s: string): number => {
  */
 function fitTo(source: string, max: number, render: (g: string) => string = (g) => g): string {
   const limit = Math.max(0, Math.floor(max));
+  // Fast path (almost every string): it fits, so nothing is cut and no grapheme segmentation is
+  // needed. Both renderers work character by character, so rendering the whole string equals
+  // rendering it grapheme by grapheme.
+  if (source.length <= limit) {
+    const all = render(source);
+    if (all.length <= limit) return all;
+  }
   // Rendering never shortens a grapheme, so a source longer than the limit is cut for sure and
   // only a prefix needs segmenting (this keeps a 1 MB command line cheap).
   const whole = source.length <= limit + 64;

@@ -1,10 +1,22 @@
 import { ephemeral, slackCall, threadReply } from '../../actions/card-sync.js';
 import { gatherEcsContext } from '../../actions/ecs-context.js';
+import { EcsContextCache } from '../../actions/ecs-context-cache.js';
 import { describeAwsError } from '../../aws/errors.js';
 import type { AppContext } from '../../context.js';
 import { buildEcsContextBlocks, postureWarnings } from '../blocks/ecs-context.js';
 import { isCardId } from '../card-store.js';
 import { actor, type Click, refuse } from './click.js';
+
+/** One short-lived context cache per running app. */
+const caches = new WeakMap<AppContext, EcsContextCache>();
+const cacheOf = (ctx: AppContext) => {
+  let c = caches.get(ctx);
+  if (!c) {
+    c = new EcsContextCache(30_000, ctx.clock);
+    caches.set(ctx, c);
+  }
+  return c;
+};
 
 /**
  * ECS context: anyone in the channel. Describes the finding's task, task definition, service
@@ -40,17 +52,20 @@ export async function handleEcsContext(ctx: AppContext, click: Click): Promise<v
   };
   const ephemeralReply = ctx.config.contextVisibility === 'ephemeral';
   try {
-    const ecs = await ctx.aws.ecs({
-      accountId: f.accountId,
-      region: f.region,
-      sourceIdentity: click.userId,
-      purpose: 'ecs-context',
-    });
-    const g = await gatherEcsContext(ecs, {
-      accountId: f.accountId,
-      region: f.region,
-      taskArn: f.taskArn,
-      ...((f.clusterName ?? f.clusterArn) ? { cluster: (f.clusterName ?? f.clusterArn) as string } : {}),
+    const taskArn = f.taskArn;
+    const g = await cacheOf(ctx).get(`${f.accountId}|${f.region}|${taskArn}`, async () => {
+      const ecs = await ctx.aws.ecs({
+        accountId: f.accountId,
+        region: f.region,
+        sourceIdentity: click.userId,
+        purpose: 'ecs-context',
+      });
+      return gatherEcsContext(ecs, {
+        accountId: f.accountId,
+        region: f.region,
+        taskArn,
+        ...((f.clusterName ?? f.clusterArn) ? { cluster: (f.clusterName ?? f.clusterArn) as string } : {}),
+      });
     });
     if (!g.context) {
       const why = g.problems.join('; ') || 'the task could not be described';

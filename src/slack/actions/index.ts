@@ -20,21 +20,25 @@ function listener(
       ctx.log.warn({ action: name }, 'ignored a click without a usable user or channel');
       return;
     }
-    try {
-      await handle(ctx, click);
-    } catch (err) {
-      ctx.log.error(
-        { err: (err as Error).message, action: name, user: click.userId },
-        'click handler failed',
-      );
-      await ctx.slack.chat
-        .postEphemeral({
-          channel: click.channelId,
-          user: click.userId,
-          text: ':warning: ecs-guard could not handle that click; please try again. The error was logged.',
-        })
-        .catch(() => {});
-    }
+    // The work runs after the listener returns, in the bounded handler pool: a burst of clicks
+    // queues work instead of delaying the next click's ack.
+    void ctx.work.run(async () => {
+      try {
+        await handle(ctx, click);
+      } catch (err) {
+        ctx.log.error(
+          { err: (err as Error).message, action: name, user: click.userId },
+          'click handler failed',
+        );
+        await ctx.slack.chat
+          .postEphemeral({
+            channel: click.channelId,
+            user: click.userId,
+            text: ':warning: ecs-guard could not handle that click; please try again. The error was logged.',
+          })
+          .catch(() => {});
+      }
+    });
   };
 }
 
