@@ -10,3 +10,23 @@ export function groupKeyOf(
   const unit = f.service ?? `family:${f.taskFamily ?? ''}`;
   return `${f.accountId}|${f.region}|${f.clusterName ?? ''}|${unit}|${f.type}`;
 }
+
+/** One member line of a group card; small so that a 10,000-member group renders cheaply. */
+export interface GroupMember {
+  id: string;
+  taskId?: string;
+  container?: string;
+  lastSeen?: string;
+  count: number;
+  severity: number;
+}
+
+/** The line a finding contributes to a group card. */
+export const memberOf = (f: Finding): GroupMember => ({
+  id: f.id,
+  taskId: f.taskId,
+  container: f.container?.name,
+  lastSeen: f.lastSeen ?? f.updatedAt,
+  count: f.count,
+  severity: f.severity,
+});

@@ -2,8 +2,8 @@ import type { Config } from '../config.js';
 import { EcsGuardError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { type CardStore, memberOf } from '../slack/card-store.js';
-import { groupKeyOf } from './group-key.js';
+import type { CardStore } from '../slack/card-store.js';
+import { groupKeyOf, memberOf } from './group-key.js';
 import type { Finding } from './model.js';
 import { isEcsRuntimeFinding, normaliseFinding } from './normalise.js';
 import { routeFinding } from './route.js';
@@ -85,7 +85,7 @@ export class Pipeline {
     const card = await this.deps.cards.get(cardId);
     if (!card) return;
     if (card.kind === 'group' && card.groupId) {
-      const g = await this.deps.cards.getGroup(card.groupId);
+      const g = await this.deps.cards.getGroupHeader(card.groupId);
       if (g) await this.deps.cards.addToGroup(g.groupId, g.channel, g.groupKey, [memberOf(f)]);
     }
     await this.deps.cards.scheduleUpdate(cardId, 1000);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Keyspace, Redis } from '../redis.js';
+import { type GroupMember, memberOf } from './group-key.js';
 import type { Finding } from './model.js';
 
 /** What the pipeline remembers per finding id (Redis hash `finding:<id>`). */
@@ -31,7 +32,7 @@ local exists = redis.call('EXISTS', KEYS[1])
 if exists == 0 then
   if ARGV[4] == '1' then return {'ignored-archived'} end
   redis.call('HSET', KEYS[1], 'data', ARGV[1], 'count', ARGV[2], 'updatedAtMs', ARGV[3], 'archived', ARGV[4],
-    'channel', ARGV[5], 'state', 'queued', 'gk', ARGV[8], 'ingestedAt', ARGV[9])
+    'channel', ARGV[5], 'state', 'queued', 'gk', ARGV[8], 'ingestedAt', ARGV[9], 'm', ARGV[10])
   redis.call('ZADD', KEYS[2], ARGV[6], ARGV[7])
   redis.call('SADD', KEYS[3], ARGV[5])
   redis.call('SADD', KEYS[4], ARGV[7])
@@ -46,7 +47,8 @@ local nu = tonumber(ARGV[3])
 local state = redis.call('HGET', KEYS[1], 'state') or 'queued'
 local card = redis.call('HGET', KEYS[1], 'cardId') or ''
 if nc > oc or (nc == oc and nu > ou) or (oa ~= ARGV[4] and nu >= ou) then
-  redis.call('HSET', KEYS[1], 'data', ARGV[1], 'count', ARGV[2], 'updatedAtMs', ARGV[3], 'archived', ARGV[4])
+  redis.call('HSET', KEYS[1], 'data', ARGV[1], 'count', ARGV[2], 'updatedAtMs', ARGV[3], 'archived', ARGV[4],
+    'm', ARGV[10])
   return {'updated', state, card}
 end
 return {'duplicate', state, card}
@@ -121,6 +123,7 @@ export class FindingStore {
       f.id,
       groupKey,
       String(now),
+      JSON.stringify(memberOf(f)),
     )) as string[];
     return {
       outcome: res[0] as IngestOutcome,
@@ -142,6 +145,18 @@ export class FindingStore {
     return res.map(([, h]) => {
       const hash = h as Record<string, string>;
       return hash?.data ? toRecord(hash) : undefined;
+    });
+  }
+
+  /** State and group-card line of many findings, without their full data (large groups). */
+  async membersOf(ids: string[]): Promise<{ id: string; state?: string; member?: GroupMember }[]> {
+    if (!ids.length) return [];
+    const pipe = this.redis.pipeline();
+    for (const id of ids) pipe.hmget(this.keys('finding', id), 'state', 'm');
+    const res = (await pipe.exec()) ?? [];
+    return res.map(([, v], i) => {
+      const [state, m] = (v as (string | null)[]) ?? [];
+      return { id: ids[i] as string, ...(state ? { state } : {}), ...(m ? { member: JSON.parse(m) } : {}) };
     });
   }
 

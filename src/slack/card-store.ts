@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
+import type { GroupMember } from '../findings/group-key.js';
 import type { Finding } from '../findings/model.js';
 import type { Keyspace, Redis } from '../redis.js';
 import type { CardState } from './blocks/card-state.js';
@@ -14,16 +15,6 @@ export interface CardRecord {
   ts?: string;
   /** Action state shown on the card (pending request, outcome, archived, expired). */
   state: CardState;
-}
-
-/** One member line of a group card; small so that a 10,000-member group renders cheaply. */
-export interface GroupMember {
-  id: string;
-  taskId?: string;
-  container?: string;
-  lastSeen?: string;
-  count: number;
-  severity: number;
 }
 
 export interface GroupRecord {
@@ -147,6 +138,19 @@ export class CardStore {
     await pipe.exec();
   }
 
+  /** The group without its members: cheap however large the group (joining it, refreshing it). */
+  async getGroupHeader(groupId: string): Promise<Omit<GroupRecord, 'first'> | undefined> {
+    const [groupKey, channel, cardId] = await this.redis.hmget(
+      this.keys('group', groupId),
+      'groupKey',
+      'channel',
+      'cardId',
+    );
+    if (!groupKey || !channel || !cardId) return undefined;
+    return { groupId, groupKey, channel, cardId };
+  }
+
+  /** The whole group with every member line (rendering the group card). */
   async getGroup(groupId: string): Promise<(GroupRecord & { members: GroupMember[] }) | undefined> {
     const h = await this.redis.hgetall(this.keys('group', groupId));
     if (!h.groupKey) return undefined;
@@ -188,12 +192,3 @@ export class CardStore {
     pipe.hset(this.keys('group', groupId, 'members'), ...flat);
   }
 }
-
-export const memberOf = (f: Finding): GroupMember => ({
-  id: f.id,
-  taskId: f.taskId,
-  container: f.container?.name,
-  lastSeen: f.lastSeen ?? f.updatedAt,
-  count: f.count,
-  severity: f.severity,
-});

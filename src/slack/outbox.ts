@@ -1,11 +1,12 @@
 import type { WebClient } from '@slack/web-api';
 import type { Clock } from '../clock.js';
+import { type GroupMember, memberOf } from '../findings/group-key.js';
 import type { FindingRecord, FindingStore } from '../findings/store.js';
 import { newCardId } from '../findings/store.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { CardRenderer } from './card-renderer.js';
-import { type CardStore, memberOf, newGroupId } from './card-store.js';
+import { type CardStore, newGroupId } from './card-store.js';
 import { isRateLimited, slackErrorCode } from './web-client.js';
 
 export interface OutboxOptions {
@@ -132,25 +133,25 @@ export class Outbox {
       return false;
     }
     const backlog = await findings.backlog(channel);
-    let members: FindingRecord[] = [rec];
+    let others: GroupMember[] = [];
     const similar = await findings.queuedInGroup(channel, rec.groupKey);
     if (backlog + 1 > this.opts.groupAfter || similar >= this.opts.groupSame) {
-      const others = (await findings.takeGroup(channel, rec.groupKey)).filter((id) => id !== rec.finding.id);
-      const recs = await findings.getMany(others);
-      members = members.concat(recs.filter((r): r is FindingRecord => !!r && r.state === 'queued'));
+      // Only the small member lines are read: a 5,000-finding group must not load 5,000 findings.
+      const ids = (await findings.takeGroup(channel, rec.groupKey)).filter((id) => id !== rec.finding.id);
+      others = (await findings.membersOf(ids))
+        .filter((m) => m.state === 'queued' && m.member)
+        .map((m) => m.member as GroupMember);
     } else {
       await findings.dropFromGroupIndex(channel, rec.groupKey, rec.finding.id);
     }
-    if (members.length > 1) await this.postGroup(channel, members, taken.score);
-    else {
-      await this.postSingle(channel, rec, taken.score);
-    }
+    if (others.length) await this.postGroup(channel, rec, others);
+    else await this.postSingle(channel, rec, taken.score);
     return true;
   }
 
   private async joinGroup(channel: string, groupId: string, recs: FindingRecord[]): Promise<void> {
     const { findings, cards } = this.deps;
-    const group = await cards.getGroup(groupId);
+    const group = await cards.getGroupHeader(groupId);
     if (!group) return;
     await cards.addToGroup(
       groupId,
@@ -186,17 +187,17 @@ export class Outbox {
     this.deps.log.info({ findingId: id, channel, cardId, ts: ok }, 'card posted');
   }
 
-  private async postGroup(channel: string, members: FindingRecord[], score: number): Promise<void> {
+  private async postGroup(channel: string, first: FindingRecord, others: GroupMember[]): Promise<void> {
     const { findings, cards, renderer } = this.deps;
-    const first = members[0] as FindingRecord;
     const groupId = newGroupId();
     const cardId = newCardId();
+    const members = [memberOf(first.finding), ...others];
     await cards.createGroup(
       { groupId, groupKey: first.groupKey, channel, cardId, first: first.finding },
-      members.map((m) => memberOf(m.finding)),
+      members,
     );
     await cards.create({ cardId, kind: 'group', groupId, channel, state: { cardId } });
-    const ids = members.map((m) => m.finding.id);
+    const ids = members.map((m) => m.id);
     await findings.markMany(ids, { state: 'grouped', cardId });
     await findings.done(channel, ids);
     this.deps.metrics?.cardsGrouped.inc();
@@ -214,7 +215,6 @@ export class Outbox {
       // The members are safely in the group; post the group card on the next slot.
       await cards.scheduleUpdate(cardId, 1000);
     }
-    void score;
   }
 
   /**
