@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { startArgs } from '../src/version.js';
 
 export interface BotProcess {
   child: ChildProcess;
@@ -17,7 +18,8 @@ export async function startBotProcess(env: Record<string, string>): Promise<BotP
   const port = await freePort();
   const startedAt = Date.now();
   const nodeArgs = (process.env.BENCH_BOT_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, 'dist/src/main.js'], {
+  // What `npm start` runs (heap limits included), so RSS is measured as in production.
+  const child = spawn(process.execPath, [...nodeArgs, ...startArgs()], {
     env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

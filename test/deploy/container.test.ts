@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 // Docker is not available in CI; these checks keep the files consistent with the code by reading them.
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const text = (f: string) => readFileSync(`${root}${f}`, 'utf8');
-const pkg = JSON.parse(text('package.json')) as { main: string; engines: { node: string } };
+const pkg = JSON.parse(text('package.json')) as { main: string; engines: { node: string }; scripts: { start: string } };
 
 /** Dockerfile instructions with line continuations joined and comments dropped. */
 function instructions(dockerfile: string): { op: string; args: string }[] {
@@ -49,7 +49,9 @@ describe('Dockerfile', () => {
 
   it('starts the same entry point as npm start and health-checks /healthz without curl', () => {
     const cmd = runtime.find((i) => i.op === 'CMD');
-    expect(JSON.parse(cmd?.args ?? 'null')).toEqual(['node', pkg.main]);
+    // Exactly `npm start` (heap limits included), ending in the package's main.
+    expect((JSON.parse(cmd?.args ?? 'null') as string[]).join(' ')).toBe(pkg.scripts.start);
+    expect(pkg.scripts.start.endsWith(pkg.main)).toBe(true);
     const hc = runtime.find((i) => i.op === 'HEALTHCHECK')?.args ?? '';
     expect(hc).toMatch(/CMD \["node", "-e", /);
     expect(hc).toContain("'http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz'");

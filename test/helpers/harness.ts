@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { type AwsEmulator, type Estate, seedEstate, startAwsEmulator } from '../../src/sandbox/aws/index.js';
 import { type SlackEmulator, SlackTestClient, startSlackEmulator } from '../../src/sandbox/slack/index.js';
+import { startArgs } from '../../src/version.js';
 import { dropPrefix, REDIS_URL, testPrefix, testRedis } from './redis.js';
 import { waitFor } from './wait.js';
 
@@ -134,7 +135,7 @@ export interface BotProcess {
 /** Runs the built bot (`node dist/src/main.js`, what `npm start` runs) as a child process. */
 export async function startBotProcess(env: Record<string, string>, port = 0): Promise<BotProcess> {
   const chosen = port || (await freePort());
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
+  const child = spawn(process.execPath, startArgs(), {
     env: {
       PATH: process.env.PATH ?? '',
       ...env,
