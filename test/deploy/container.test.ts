@@ -6,7 +6,11 @@ import { parse } from 'yaml';
 // Docker is not available in CI; these checks keep the files consistent with the code by reading them.
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const text = (f: string) => readFileSync(`${root}${f}`, 'utf8');
-const pkg = JSON.parse(text('package.json')) as { main: string; engines: { node: string }; scripts: { start: string } };
+const pkg = JSON.parse(text('package.json')) as {
+  main: string;
+  engines: { node: string };
+  scripts: { start: string };
+};
 
 /** Dockerfile instructions with line continuations joined and comments dropped. */
 function instructions(dockerfile: string): { op: string; args: string }[] {
