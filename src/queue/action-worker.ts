@@ -35,7 +35,8 @@ export function startActionWorker(ctx: AppContext, opts: ActionWorkerOptions = {
     {
       connection,
       prefix: ctx.config.redisPrefix,
-      concurrency: opts.concurrency ?? 4,
+      // Jobs wait on AWS and Slack, not the CPU: enough in flight that a burst of approvals drains fast.
+      concurrency: opts.concurrency ?? 16,
       lockDuration,
       stalledInterval: Math.min(lockDuration, 5_000),
       maxStalledCount: 2,
