@@ -3,6 +3,7 @@ import { enqueueAction } from '../queue/action-jobs.js';
 import type { Service } from '../service.js';
 import { actionsDeps } from './deps.js';
 import { expireRequest } from './expire.js';
+import type { ActionRequest } from './request-store.js';
 
 /** An approved request whose job has not finished after this long gets its job re-added. */
 export const REENQUEUE_AFTER_MS = 60_000;
@@ -10,6 +11,20 @@ export const REENQUEUE_AFTER_MS = 60_000;
 /** The job key of a request's execution attempt (attempt 1 keeps the bare request id). */
 export const requestJobKey = (requestId: string, attempt: number) =>
   attempt > 1 ? `${requestId}-a${attempt}` : requestId;
+
+/** Queues the job of one execution attempt of a request, run on behalf of `actorId` (the approver). */
+export function enqueueRequestJob(
+  ctx: Pick<AppContext, 'queues'>,
+  req: Pick<ActionRequest, 'requestId' | 'action'>,
+  attempt: number,
+  actorId: string | undefined,
+): Promise<{ jobId: string; added: boolean }> {
+  return enqueueAction(ctx, {
+    name: req.action,
+    key: requestJobKey(req.requestId, attempt),
+    data: { requestId: req.requestId, attempt, ...(actorId ? { actorId } : {}) },
+  });
+}
 
 /**
  * One sweep: expires pending requests past their expiry and re-adds the job of approved
@@ -27,11 +42,7 @@ export async function sweepRequests(ctx: AppContext): Promise<{ expired: number;
   for (const id of await deps.requests.approvedBefore(now - REENQUEUE_AFTER_MS)) {
     const req = await deps.requests.get(id);
     if (req?.status !== 'approved') continue;
-    const r = await enqueueAction(ctx, {
-      name: req.action,
-      key: requestJobKey(id, req.attempt),
-      data: { requestId: id, attempt: req.attempt, ...(req.approverId ? { actorId: req.approverId } : {}) },
-    });
+    const r = await enqueueRequestJob(ctx, req, req.attempt, req.approverId);
     if (r.added) requeued++;
   }
   return { expired, requeued };

@@ -39,6 +39,11 @@ export function clickFrom(body: unknown, action: unknown): Click | undefined {
 
 export const actor = (c: Click) => ({ id: c.userId, ...(c.userName ? { name: c.userName } : {}) });
 
+/** A message only the clicker sees, in the channel they clicked in. */
+export function tellClicker(ctx: AppContext, click: Click, text: string): Promise<void> {
+  return ephemeral(ctx, click.channelId, click.userId, text);
+}
+
 /**
  * A refused click: the person is told why (ephemeral), and the refusal is on the record.
  */
@@ -59,5 +64,5 @@ export async function refuse(
     ...(click.value ? { detail: { value: click.value.slice(0, 64) } } : {}),
   });
   ctx.metrics.actions.inc({ action, outcome: 'refused' });
-  await ephemeral(ctx, click.channelId, click.userId, `:no_entry: ${reason}`);
+  await tellClicker(ctx, click, `:no_entry: ${reason}`);
 }

@@ -1,13 +1,14 @@
-import { ephemeral, syncCard, threadReply } from '../../actions/card-sync.js';
+import { syncCard, threadReply } from '../../actions/card-sync.js';
 import { ACTION_LABEL, type ActionsDeps, actionsDeps, requestTarget } from '../../actions/deps.js';
 import { expireRequest } from '../../actions/expire.js';
 import { canApprove, canReject, canRetry } from '../../actions/policy.js';
 import { type ActionRequest, isRequestId } from '../../actions/request-store.js';
-import { requestJobKey } from '../../actions/sweeper.js';
+import { enqueueRequestJob } from '../../actions/sweeper.js';
+import type { AuditDetail } from '../../audit/record.js';
 import type { AppContext } from '../../context.js';
-import { enqueueAction } from '../../queue/action-jobs.js';
+import type { CardState } from '../blocks/card-state.js';
 import { principalMention } from '../mrkdwn.js';
-import { actor, type Click, refuse } from './click.js';
+import { actor, type Click, refuse, tellClicker } from './click.js';
 
 /** The request behind an Approve/Reject/Retry value, or a refusal (forged/unknown ids). */
 async function loadRequest(
@@ -33,12 +34,7 @@ async function lapsed(
 ): Promise<boolean> {
   if (req.status !== 'pending' || req.expiresAt > ctx.clock()) return false;
   await expireRequest(ctx, deps, req.requestId);
-  await ephemeral(
-    ctx,
-    click.channelId,
-    click.userId,
-    ':alarm_clock: This request has expired; nothing was done.',
-  );
+  await tellClicker(ctx, click, ':alarm_clock: This request has expired; nothing was done.');
   return true;
 }
 
@@ -59,21 +55,76 @@ function decidedText(r: ActionRequest | undefined, status: string): string {
   }
 }
 
+/** Tells the clicker their decision came too late (see `decidedText`). */
+function tellDecided(ctx: AppContext, click: Click, r: ActionRequest | undefined, status: string) {
+  return tellClicker(ctx, click, `:information_source: ${decidedText(r, status)}`);
+}
+
+/**
+ * The still-pending request an Approve/Reject click decides, or undefined once the clicker has
+ * been told why not (unknown id, lapsed, or decided already).
+ */
+async function pendingRequest(
+  ctx: AppContext,
+  deps: ActionsDeps,
+  click: Click,
+  verb: string,
+): Promise<ActionRequest | undefined> {
+  const req = await loadRequest(ctx, deps, click, verb);
+  if (!req || (await lapsed(ctx, deps, click, req))) return undefined;
+  if (req.status !== 'pending') {
+    await tellDecided(ctx, click, req, req.status);
+    return undefined;
+  }
+  return req;
+}
+
+/** A decision that won its status change, on the record: audit (ok) and the actions metric. */
+async function recordDecision(
+  ctx: AppContext,
+  click: Click,
+  r: ActionRequest,
+  event: 'approved' | 'rejected' | 'retried',
+  detail?: AuditDetail,
+): Promise<void> {
+  await ctx.audit.append({
+    actor: actor(click),
+    action: r.action,
+    event,
+    target: requestTarget(r),
+    outcome: 'ok',
+    ...(detail ? { detail } : {}),
+  });
+  ctx.metrics.actions.inc({ action: r.action, outcome: event });
+}
+
+/** Shows the request's attempt as running on its card (approved by the clicker at `at`). */
+function markRunning(
+  ctx: AppContext,
+  click: Click,
+  r: ActionRequest,
+  at: number,
+  clear: (s: CardState) => Partial<CardState>,
+): Promise<CardState | undefined> {
+  return syncCard(ctx, r.cardId, (s) => ({
+    ...s,
+    ...clear(s),
+    running: {
+      requestId: r.requestId,
+      action: r.action,
+      requesterId: r.requesterId,
+      approverId: click.userId,
+      at,
+    },
+  }));
+}
+
 /** Approve: policy check, then ONE atomic pending→approved step; the winner queues the job. */
 export async function handleApprove(ctx: AppContext, click: Click): Promise<void> {
   const deps = actionsDeps(ctx);
-  const req = await loadRequest(ctx, deps, click, 'approve');
-  if (!req || (await lapsed(ctx, deps, click, req))) return;
+  const req = await pendingRequest(ctx, deps, click, 'approve');
+  if (!req) return;
   const label = ACTION_LABEL[req.action];
-  if (req.status !== 'pending') {
-    await ephemeral(
-      ctx,
-      click.channelId,
-      click.userId,
-      `:information_source: ${decidedText(req, req.status)}`,
-    );
-    return;
-  }
   const rule = ctx.config.actions[req.action];
   const member = await deps.groups.test(rule.approvers);
   const d = canApprove(rule, click.userId, req.requesterId, label, member);
@@ -84,56 +135,20 @@ export async function handleApprove(ctx: AppContext, click: Click): Promise<void
     ...(click.userName ? { approverName: click.userName } : {}),
     approvedAt: now,
   });
-  if (!t.ok || !t.request) {
-    await ephemeral(
-      ctx,
-      click.channelId,
-      click.userId,
-      `:information_source: ${decidedText(t.request, t.status)}`,
-    );
-    return;
-  }
+  if (!t.ok || !t.request) return tellDecided(ctx, click, t.request, t.status);
   const won = t.request;
-  await ctx.audit.append({
-    actor: actor(click),
-    action: won.action,
-    event: 'approved',
-    target: requestTarget(won),
-    outcome: 'ok',
-  });
-  ctx.metrics.actions.inc({ action: won.action, outcome: 'approved' });
-  await enqueueAction(ctx, {
-    name: won.action,
-    key: requestJobKey(won.requestId, won.attempt),
-    data: { requestId: won.requestId, attempt: won.attempt, actorId: click.userId },
-  });
-  await syncCard(ctx, won.cardId, (s) => ({
-    ...s,
+  await recordDecision(ctx, click, won, 'approved');
+  await enqueueRequestJob(ctx, won, won.attempt, click.userId);
+  await markRunning(ctx, click, won, now, (s) => ({
     pending: s.pending?.requestId === won.requestId ? undefined : s.pending,
-    running: {
-      requestId: won.requestId,
-      action: won.action,
-      requesterId: won.requesterId,
-      approverId: click.userId,
-      at: now,
-    },
   }));
 }
 
 /** Reject: approvers, or the requester withdrawing; atomic pending→rejected. */
 export async function handleReject(ctx: AppContext, click: Click): Promise<void> {
   const deps = actionsDeps(ctx);
-  const req = await loadRequest(ctx, deps, click, 'reject');
-  if (!req || (await lapsed(ctx, deps, click, req))) return;
-  if (req.status !== 'pending') {
-    await ephemeral(
-      ctx,
-      click.channelId,
-      click.userId,
-      `:information_source: ${decidedText(req, req.status)}`,
-    );
-    return;
-  }
+  const req = await pendingRequest(ctx, deps, click, 'reject');
+  if (!req) return;
   const rule = ctx.config.actions[req.action];
   const member = await deps.groups.test(rule.approvers);
   const d = canReject(rule, click.userId, req.requesterId, member);
@@ -143,24 +158,9 @@ export async function handleReject(ctx: AppContext, click: Click): Promise<void>
     decidedById: click.userId,
     decidedAt: now,
   });
-  if (!t.ok || !t.request) {
-    await ephemeral(
-      ctx,
-      click.channelId,
-      click.userId,
-      `:information_source: ${decidedText(t.request, t.status)}`,
-    );
-    return;
-  }
+  if (!t.ok || !t.request) return tellDecided(ctx, click, t.request, t.status);
   const r = t.request;
-  await ctx.audit.append({
-    actor: actor(click),
-    action: r.action,
-    event: 'rejected',
-    target: requestTarget(r),
-    outcome: 'ok',
-  });
-  ctx.metrics.actions.inc({ action: r.action, outcome: 'rejected' });
+  await recordDecision(ctx, click, r, 'rejected');
   await syncCard(ctx, r.cardId, (s) =>
     s.pending?.requestId === r.requestId ? { ...s, pending: undefined } : undefined,
   );
@@ -193,13 +193,7 @@ export async function handleRetry(ctx: AppContext, click: Click): Promise<void> 
     );
   }
   if (req.status !== 'failed' || !req.outcomeRetryable) {
-    await ephemeral(
-      ctx,
-      click.channelId,
-      click.userId,
-      ':information_source: There is nothing to retry on this request.',
-    );
-    return;
+    return tellClicker(ctx, click, ':information_source: There is nothing to retry on this request.');
   }
   const now = ctx.clock();
   const attempt = req.attempt + 1;
@@ -212,39 +206,10 @@ export async function handleRetry(ctx: AppContext, click: Click): Promise<void> 
     audited: false,
     notified: false,
   });
-  if (!t.ok || !t.request) {
-    await ephemeral(
-      ctx,
-      click.channelId,
-      click.userId,
-      ':information_source: This action is already being retried.',
-    );
-    return;
-  }
+  if (!t.ok || !t.request)
+    return tellClicker(ctx, click, ':information_source: This action is already being retried.');
   const r = t.request;
-  await ctx.audit.append({
-    actor: actor(click),
-    action: r.action,
-    event: 'retried',
-    target: requestTarget(r),
-    outcome: 'ok',
-    detail: { attempt },
-  });
-  ctx.metrics.actions.inc({ action: r.action, outcome: 'retried' });
-  await enqueueAction(ctx, {
-    name: r.action,
-    key: requestJobKey(r.requestId, attempt),
-    data: { requestId: r.requestId, attempt, actorId: click.userId },
-  });
-  await syncCard(ctx, r.cardId, (s) => ({
-    ...s,
-    outcome: undefined,
-    running: {
-      requestId: r.requestId,
-      action: r.action,
-      requesterId: r.requesterId,
-      approverId: click.userId,
-      at: now,
-    },
-  }));
+  await recordDecision(ctx, click, r, 'retried', { attempt });
+  await enqueueRequestJob(ctx, r, attempt, click.userId);
+  await markRunning(ctx, click, r, now, () => ({ outcome: undefined }));
 }

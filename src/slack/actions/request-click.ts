@@ -1,14 +1,13 @@
-import { ephemeral, syncCard } from '../../actions/card-sync.js';
+import { syncCard } from '../../actions/card-sync.js';
 import { ACTION_LABEL, actionsDeps, requestTarget } from '../../actions/deps.js';
 import { canRequest } from '../../actions/policy.js';
 import { type ActionRequest, newRequestId, type RequestAction } from '../../actions/request-store.js';
-import { requestJobKey } from '../../actions/sweeper.js';
+import { enqueueRequestJob } from '../../actions/sweeper.js';
 import type { AppContext } from '../../context.js';
-import { enqueueAction } from '../../queue/action-jobs.js';
 import type { CardState } from '../blocks/card-state.js';
 import { isCardId } from '../card-store.js';
 import { principalMention } from '../mrkdwn.js';
-import { actor, type Click, refuse } from './click.js';
+import { actor, type Click, refuse, tellClicker } from './click.js';
 
 /** Why a card cannot take a new request now (from its stored state), or undefined. */
 function busy(s: CardState, label: string): string | undefined {
@@ -88,12 +87,7 @@ export async function handleRequestClick(
     why ||
     (claimed.pending?.requestId !== requestId && claimed.running?.requestId !== requestId)
   ) {
-    await ephemeral(
-      ctx,
-      click.channelId,
-      click.userId,
-      `:information_source: ${why ?? 'This card cannot take a request now.'}`,
-    );
+    await tellClicker(ctx, click, `:information_source: ${why ?? 'This card cannot take a request now.'}`);
     return;
   }
   const req: ActionRequest = {
@@ -145,11 +139,7 @@ export async function handleRequestClick(
       reason: 'no second approval required by policy',
     });
     ctx.metrics.actions.inc({ action, outcome: 'approved' });
-    await enqueueAction(ctx, {
-      name: action,
-      key: requestJobKey(requestId, 1),
-      data: { requestId, attempt: 1, actorId: click.userId },
-    });
+    await enqueueRequestJob(ctx, req, 1, click.userId);
   }
   await syncCard(ctx, card.cardId);
 }
