@@ -1,11 +1,12 @@
-import { ephemeral, slackCall, threadReply } from '../../actions/card-sync.js';
+import { slackCall, threadReply } from '../../actions/card-sync.js';
 import { gatherEcsContext } from '../../actions/ecs-context.js';
 import { EcsContextCache } from '../../actions/ecs-context-cache.js';
+import type { AuditInput, AuditTarget } from '../../audit/record.js';
 import { describeAwsError } from '../../aws/errors.js';
 import type { AppContext } from '../../context.js';
 import { buildEcsContextBlocks, postureWarnings } from '../blocks/ecs-context.js';
 import { isCardId } from '../card-store.js';
-import { actor, type Click, refuse } from './click.js';
+import { actor, type Click, refuse, tellClicker } from './click.js';
 
 /** One short-lived context cache per running app. */
 const caches = new WeakMap<AppContext, EcsContextCache>();
@@ -17,6 +18,24 @@ const cacheOf = (ctx: AppContext) => {
   }
   return c;
 };
+
+/** One ECS context view on the record, whether it worked or not. */
+function auditView(
+  ctx: AppContext,
+  click: Click,
+  target: AuditTarget,
+  outcome: 'ok' | 'error',
+  more: Pick<AuditInput, 'reason' | 'awsRequestId' | 'detail'>,
+): Promise<unknown> {
+  return ctx.audit.append({
+    actor: actor(click),
+    action: 'context',
+    event: 'context-viewed',
+    target,
+    outcome,
+    ...more,
+  });
+}
 
 /**
  * ECS context: anyone in the channel. Describes the finding's task, task definition, service
@@ -35,13 +54,7 @@ export async function handleEcsContext(ctx: AppContext, click: Click): Promise<v
   const rec = card.findingId ? await ctx.findings.get(card.findingId) : undefined;
   const f = rec?.finding;
   if (!f?.taskArn) {
-    await ephemeral(
-      ctx,
-      click.channelId,
-      click.userId,
-      ':information_source: This card names no single ECS task to describe.',
-    );
-    return;
+    return tellClicker(ctx, click, ':information_source: This card names no single ECS task to describe.');
   }
   const target = {
     accountId: f.accountId,
@@ -69,20 +82,8 @@ export async function handleEcsContext(ctx: AppContext, click: Click): Promise<v
     });
     if (!g.context) {
       const why = g.problems.join('; ') || 'the task could not be described';
-      await ephemeral(
-        ctx,
-        click.channelId,
-        click.userId,
-        `:warning: ECS context unavailable: ${why}`.slice(0, 2000),
-      );
-      await ctx.audit.append({
-        actor: actor(click),
-        action: 'context',
-        event: 'context-viewed',
-        target,
-        outcome: 'error',
-        reason: why,
-      });
+      await tellClicker(ctx, click, `:warning: ECS context unavailable: ${why}`.slice(0, 2000));
+      await auditView(ctx, click, target, 'error', { reason: why });
       return;
     }
     const msg = buildEcsContextBlocks(g.context);
@@ -105,30 +106,20 @@ export async function handleEcsContext(ctx: AppContext, click: Click): Promise<v
         }),
       );
     }
-    await ctx.audit.append({
-      actor: actor(click),
-      action: 'context',
-      event: 'context-viewed',
-      target,
-      outcome: 'ok',
+    await auditView(ctx, click, target, 'ok', {
       ...(g.awsRequestIds[0] ? { awsRequestId: g.awsRequestIds[0] } : {}),
       detail: { visibility: ctx.config.contextVisibility, warnings: postureWarnings(g.context).length },
     });
     ctx.metrics.actions.inc({ action: 'context', outcome: 'succeeded' });
   } catch (err) {
     const info = describeAwsError(err, { operation: 'DescribeTasks' });
-    await ctx.audit.append({
-      actor: actor(click),
-      action: 'context',
-      event: 'context-viewed',
-      target,
-      outcome: 'error',
+    await auditView(ctx, click, target, 'error', {
       reason: info.message,
       ...(info.requestId ? { awsRequestId: info.requestId } : {}),
     });
     ctx.metrics.actions.inc({ action: 'context', outcome: 'failed' });
     const text = `:warning: ECS context unavailable: ${info.message}`;
-    if (ephemeralReply) await ephemeral(ctx, click.channelId, click.userId, text);
+    if (ephemeralReply) await tellClicker(ctx, click, text);
     else await threadReply(ctx, card.channel, card.ts ?? click.messageTs, text, card.cardId);
   }
 }
