@@ -1,10 +1,10 @@
 import { ArchiveFindingsCommand, ListDetectorsCommand } from '@aws-sdk/client-guardduty';
 import type { Job } from 'bullmq';
-import { actionsDeps } from '../actions/deps.js';
-import { completeFinish, finishRequest } from '../actions/finish.js';
+import { finishRequest } from '../actions/finish.js';
 import type { AppContext } from '../context.js';
 import { type ActionJobData, registerActionProcessor } from './action-jobs.js';
 import { handleJobError } from './job-errors.js';
+import { startRequestJob } from './request-job.js';
 
 /**
  * Archives the finding of an approved request. Only the GuardDuty administrator can archive a
@@ -12,15 +12,9 @@ import { handleJobError } from './job-errors.js';
  * ArchiveFindings is idempotent, so a job re-run after a crash is harmless.
  */
 export async function archiveJob(ctx: AppContext, job: Job<ActionJobData>): Promise<string> {
-  const deps = actionsDeps(ctx);
-  const req = await deps.requests.get(String(job.data.requestId));
-  if (!req) return 'unknown request';
-  if (req.status === 'executed' || req.status === 'failed') {
-    await completeFinish(ctx, deps, req);
-    return `already ${req.status}`;
-  }
-  if (req.status !== 'approved' || req.attempt !== Number(job.data.attempt ?? 1))
-    return `stale (${req.status})`;
+  const start = await startRequestJob(ctx, job);
+  if (!start.run) return start.result;
+  const { deps, req } = start;
   let op = 'ListDetectors';
   try {
     const gd = await ctx.aws.guardDuty({ region: req.region });

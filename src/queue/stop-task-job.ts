@@ -1,12 +1,12 @@
 import { DescribeTasksCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import type { Job } from 'bullmq';
-import { actionsDeps } from '../actions/deps.js';
-import { completeFinish, finishRequest, type Outcome } from '../actions/finish.js';
+import { finishRequest, type Outcome } from '../actions/finish.js';
 import type { ActionRequest } from '../actions/request-store.js';
 import { describeAwsError } from '../aws/errors.js';
 import type { AppContext } from '../context.js';
 import { type ActionJobData, registerActionProcessor } from './action-jobs.js';
 import { handleJobError } from './job-errors.js';
+import { startRequestJob } from './request-job.js';
 
 /** ECS caps StopTask's reason at 255 characters. */
 export const STOP_REASON_MAX = 255;
@@ -30,15 +30,9 @@ export function stopReason(
  * already stopped (by us before a crash, or by anyone) or gone is an outcome, not a second StopTask.
  */
 export async function stopTaskJob(ctx: AppContext, job: Job<ActionJobData>): Promise<string> {
-  const deps = actionsDeps(ctx);
-  const req = await deps.requests.get(String(job.data.requestId));
-  if (!req) return 'unknown request';
-  if (req.status === 'executed' || req.status === 'failed') {
-    await completeFinish(ctx, deps, req);
-    return `already ${req.status}`;
-  }
-  if (req.status !== 'approved' || req.attempt !== Number(job.data.attempt ?? 1))
-    return `stale (${req.status})`;
+  const start = await startRequestJob(ctx, job);
+  if (!start.run) return start.result;
+  const { deps, req } = start;
   if (!req.taskArn) {
     await finishRequest(ctx, deps, req, {
       ok: false,
