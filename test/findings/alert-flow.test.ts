@@ -77,6 +77,32 @@ describe('alert flow (poll → card)', () => {
     expect(cards[0]?.ts).toBe(card.ts);
   });
 
+  it('turns the card to "archived" without buttons when GuardDuty archives the finding', async () => {
+    const f = addFindingFor(h.aws.state, {
+      type: 'Execution:Runtime/NewBinaryExecuted',
+      task: web().tasks[2]!,
+      severity: 5,
+    });
+    await h.guard.ctx.poller.poll('us-east-1');
+    const card = await waitFor(() =>
+      h.slack.messages(PEOPLE.alerts).find((m) => JSON.stringify(m.blocks).includes(f.id)),
+    );
+    // Archived in the console: ListFindings no longer returns it, so the poll re-reads open cards.
+    h.aws.state.getFinding(f.id)!.service.archived = true;
+    await h.guard.ctx.redis.del(h.guard.ctx.keys('poll', 'reconcile', 'us-east-1'));
+    await h.guard.ctx.poller.poll('us-east-1');
+    const updated = await waitFor(
+      () => {
+        const m = h.slack.message(PEOPLE.alerts, card.ts);
+        return m && JSON.stringify(m.blocks).includes('Archived in GuardDuty') && m;
+      },
+      { what: 'the card updated to archived' },
+    );
+    const labels = JSON.stringify(updated.blocks);
+    expect(labels).not.toContain('"Stop task"');
+    expect(labels).not.toContain('"Archive"');
+  });
+
   it('guards the EventBridge endpoint', async () => {
     const url = `${h.baseUrl}/events/guardduty`;
     expect((await fetch(url, { method: 'POST', body: '{}' })).status).toBe(401);
