@@ -11,6 +11,7 @@ import {
   seedEstate,
   startAwsEmulator,
 } from '../src/sandbox/aws/index.js';
+import { emulatorEnv } from '../src/sandbox/emulator-env.js';
 import { type SlackEmulator, startSlackEmulator } from '../src/sandbox/slack/index.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -101,25 +102,18 @@ export async function startBenchEnv(opts: BenchEnvOptions = {}): Promise<BenchEn
   );
   const prefix = `bench-${randomUUID().slice(0, 8)}`;
   const env: Record<string, string> = {
-    SLACK_BOT_TOKEN: slack.botToken,
-    SLACK_SIGNING_SECRET: slack.signingSecret,
-    SLACK_API_URL: slack.apiUrl,
+    ...emulatorEnv({ slack, aws, estate }),
     SLACK_ALERT_CHANNEL: PEOPLE.alerts,
     ECS_GUARD_APPROVERS: PEOPLE.approver,
     ECS_GUARD_MIN_SEVERITY: 'low',
     ECS_GUARD_POLL_SECONDS: '0',
     ECS_GUARD_REGIONS: REGION,
-    ECS_GUARD_MEMBER_ROLE: `arn:aws:iam::{accountId}:role/${estate.roleName}`,
-    ECS_GUARD_EXTERNAL_ID: estate.externalId,
     ECS_GUARD_INGEST_TOKEN: 'bench-ingest-token-0123456789',
     ECS_GUARD_REDIS_PREFIX: prefix,
     ECS_GUARD_CONFIG: policy,
     REDIS_URL,
     LOG_LEVEL: 'warn',
     AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: aws.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: aws.credentials.secretAccessKey,
-    AWS_ENDPOINT_URL: aws.url,
     ...opts.env,
   };
   return {

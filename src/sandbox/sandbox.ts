@@ -9,6 +9,7 @@ import { loadConfig } from '../config.js';
 import { createLogger, type Logger } from '../log.js';
 import { createRedis } from '../redis.js';
 import { type AwsEmulator, type Estate, startAwsEmulator, type WireFinding } from './aws/index.js';
+import { emulatorEnv } from './emulator-env.js';
 import { FindingTrickle, SANDBOX_REGIONS, seedSandboxEstate, type TrickleOptions } from './estate.js';
 import { ensureRedis, type LocalRedis } from './local-redis.js';
 import { type SlackEmulator, SlackTestClient, startSlackEmulator } from './slack/index.js';
@@ -102,9 +103,7 @@ export function sandboxEnv(p: {
 }): Record<string, string> {
   const { requester, approver } = SANDBOX_PEOPLE;
   return {
-    SLACK_BOT_TOKEN: p.slack.botToken,
-    SLACK_SIGNING_SECRET: p.slack.signingSecret,
-    SLACK_API_URL: p.slack.apiUrl,
+    ...emulatorEnv(p),
     SLACK_ALERT_CHANNEL: SANDBOX_CHANNELS.alerts.id,
     ECS_GUARD_APPROVERS: `${approver.id},${APPROVER_GROUP.id}`,
     ECS_GUARD_REQUESTERS: `${requester.id},${approver.id},${APPROVER_GROUP.id}`,
@@ -113,17 +112,12 @@ export function sandboxEnv(p: {
     ECS_GUARD_POLL_SECONDS: String(p.pollSeconds),
     ECS_GUARD_REGIONS: SANDBOX_REGIONS.join(','),
     AWS_REGION: SANDBOX_REGIONS[0],
-    ECS_GUARD_MEMBER_ROLE: `arn:aws:iam::{accountId}:role/${p.estate.roleName}`,
-    ECS_GUARD_EXTERNAL_ID: p.estate.externalId,
     ECS_GUARD_INGEST_TOKEN: randomBytes(16).toString('hex'),
     ECS_GUARD_REDIS_PREFIX: p.redisPrefix,
     ECS_GUARD_CONFIG: 'sandbox-policy.yaml',
     REDIS_URL: p.redisUrl,
     PORT: String(p.botPort),
     LOG_LEVEL: p.logLevel,
-    AWS_ACCESS_KEY_ID: p.aws.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: p.aws.credentials.secretAccessKey,
-    AWS_ENDPOINT_URL: p.aws.url,
   };
 }
 

@@ -3,6 +3,7 @@ import { createEcsGuard, type EcsGuard, type EcsGuardOptions } from '../../src/a
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { type AwsEmulator, type Estate, seedEstate, startAwsEmulator } from '../../src/sandbox/aws/index.js';
+import { emulatorEnv } from '../../src/sandbox/emulator-env.js';
 import { type SlackEmulator, SlackTestClient, startSlackEmulator } from '../../src/sandbox/slack/index.js';
 import { startArgs } from '../../src/version.js';
 import { dropPrefix, REDIS_URL, testPrefix, testRedis } from './redis.js';
@@ -53,25 +54,18 @@ export async function startEmulators(
   });
   const prefix = testPrefix('h');
   const env: Record<string, string> = {
-    SLACK_BOT_TOKEN: slack.botToken,
-    SLACK_SIGNING_SECRET: slack.signingSecret,
-    SLACK_API_URL: slack.apiUrl,
+    ...emulatorEnv({ slack, aws, estate }),
     SLACK_ALERT_CHANNEL: PEOPLE.alerts,
     ECS_GUARD_APPROVERS: `${PEOPLE.approver},${PEOPLE.approverGroup}`,
     ECS_GUARD_MIN_SEVERITY: 'low',
     ECS_GUARD_POLL_SECONDS: '0',
     ECS_GUARD_REGIONS: region,
-    ECS_GUARD_MEMBER_ROLE: `arn:aws:iam::{accountId}:role/${estate.roleName}`,
-    ECS_GUARD_EXTERNAL_ID: estate.externalId,
     ECS_GUARD_INGEST_TOKEN: INGEST_TOKEN,
     ECS_GUARD_REDIS_PREFIX: prefix,
     REDIS_URL,
     PORT: '0',
     LOG_LEVEL: 'silent',
     AWS_REGION: region,
-    AWS_ACCESS_KEY_ID: aws.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: aws.credentials.secretAccessKey,
-    AWS_ENDPOINT_URL: aws.url,
     ...opts.env,
   };
   return {
