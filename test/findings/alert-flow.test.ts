@@ -94,7 +94,7 @@ describe('alert flow (poll → card)', () => {
     const updated = await waitFor(
       () => {
         const m = h.slack.message(PEOPLE.alerts, card.ts);
-        return m && JSON.stringify(m.blocks).includes('Archived in GuardDuty') && m;
+        return m && JSON.stringify(m.blocks).includes('Archived in GuardDuty') ? m : undefined;
       },
       { what: 'the card updated to archived' },
     );
