@@ -12,6 +12,7 @@ import {
   startAwsEmulator,
 } from '../src/sandbox/aws/index.js';
 import { emulatorEnv } from '../src/sandbox/emulator-env.js';
+import { dropPrefix } from '../src/sandbox/redis-keys.js';
 import { type SlackEmulator, startSlackEmulator } from '../src/sandbox/slack/index.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -131,14 +132,4 @@ export async function startBenchEnv(opts: BenchEnvOptions = {}): Promise<BenchEn
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** Deletes every key under `prefix` (BullMQ's keys included). */
-export async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.unlink(...keys);
-  } while (cursor !== '0');
 }

@@ -12,6 +12,7 @@ import { type AwsEmulator, type Estate, startAwsEmulator, type WireFinding } fro
 import { emulatorEnv } from './emulator-env.js';
 import { FindingTrickle, SANDBOX_REGIONS, seedSandboxEstate, type TrickleOptions } from './estate.js';
 import { ensureRedis, type LocalRedis } from './local-redis.js';
+import { dropPrefix } from './redis-keys.js';
 import { type SlackEmulator, SlackTestClient, startSlackEmulator } from './slack/index.js';
 import { type SandboxPerson, type SandboxWebServer, startSandboxWeb } from './web/server.js';
 
@@ -125,12 +126,7 @@ async function dropKeys(url: string, prefix: string): Promise<void> {
   const r = createRedis(url, { name: 'ecs-guard-sandbox-cleanup' });
   r.on('error', () => {});
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await r.unlink(...keys);
-    } while (cursor !== '0');
+    await dropPrefix(r, prefix);
   } finally {
     await r.quit().catch(() => r.disconnect());
   }

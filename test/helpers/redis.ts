@@ -8,15 +8,7 @@ export function testPrefix(name = 'test'): string {
   return `t-${name}-${randomUUID().slice(0, 8)}`;
 }
 
-/** Deletes every key under `prefix` (including BullMQ's `prefix:queue:*` keys). */
-export async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.unlink(...keys);
-  } while (cursor !== '0');
-}
+export { dropPrefix } from '../../src/sandbox/redis-keys.js';
 
 export function testRedis(): Redis {
   return new Redis(REDIS_URL, { maxRetriesPerRequest: null });
