@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { Accounting } from './accounting.js';
-import { startBotProcess } from './bot-process.js';
+import { startBenchBot } from './bot-process.js';
 import { type BurstResult, callStats, postTimes } from './burst-result.js';
 import { REDIS_URL, startBenchEnv } from './env.js';
 import { seedBurst } from './seed-findings.js';
@@ -17,7 +17,7 @@ export async function runEcsGuardBurst(n: number, capMs: number): Promise<BurstR
   try {
     const ids = seedBurst(env, n, `egb${n}x`).map((f) => f.id);
     const accounting = new Accounting(redis, env.prefix);
-    const bot = await startBotProcess({ ...env.env, ECS_GUARD_POLL_SECONDS: '3600' });
+    const bot = await startBenchBot({ ...env.env, ECS_GUARD_POLL_SECONDS: '3600' });
     let missing = ids;
     const deadline = Date.now() + capMs;
     try {

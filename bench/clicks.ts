@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { addFindingFor } from '../src/sandbox/aws/index.js';
 import { Accounting } from './accounting.js';
 import { type ServerAck, serverAck } from './ack-histogram.js';
-import { startBotProcess } from './bot-process.js';
+import { startBenchBot } from './bot-process.js';
 import type { ClickJob, ClickOutcome } from './click-worker.js';
 import { PEOPLE, REDIS_URL, startBenchEnv } from './env.js';
 import { BURST_TYPES } from './seed-findings.js';
@@ -41,7 +41,7 @@ export async function runClicks(total: number, concurrency: number): Promise<Cli
       const task = s.tasks[0];
       if (task) ids.push(addFindingFor(env.aws.state, { type, severity, task, id: `clk${si}` }).id);
     }
-    const bot = await startBotProcess({ ...env.env, ECS_GUARD_POLL_SECONDS: '3600' });
+    const bot = await startBenchBot({ ...env.env, ECS_GUARD_POLL_SECONDS: '3600' });
     try {
       const accounting = new Accounting(redis, env.prefix);
       let missing = ids;

@@ -1,13 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createEcsGuard, type EcsGuard, type EcsGuardOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { type AwsEmulator, type Estate, seedEstate, startAwsEmulator } from '../../src/sandbox/aws/index.js';
+import { type BotProcess, startBotProcess as startBuiltBot } from '../../src/sandbox/bot-process.js';
 import { emulatorEnv } from '../../src/sandbox/emulator-env.js';
 import { type SlackEmulator, SlackTestClient, startSlackEmulator } from '../../src/sandbox/slack/index.js';
-import { startArgs } from '../../src/version.js';
 import { dropPrefix, REDIS_URL, testPrefix, testRedis } from './redis.js';
-import { waitFor } from './wait.js';
+
+export type { BotProcess } from '../../src/sandbox/bot-process.js';
+export { freePort } from '../../src/sandbox/free-port.js';
 
 export const INGEST_TOKEN = 'test-ingest-token-0123456789';
 
@@ -117,64 +118,13 @@ export async function startHarness(
   };
 }
 
-export interface BotProcess {
-  child: ChildProcess;
-  port: number;
-  baseUrl: string;
-  output(): string;
-  /** Sends a signal and waits for the exit code. */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
-}
-
-/** Runs the built bot (`node dist/src/main.js`, what `npm start` runs) as a child process. */
-export async function startBotProcess(env: Record<string, string>, port = 0): Promise<BotProcess> {
-  const chosen = port || (await freePort());
-  const child = spawn(process.execPath, startArgs(), {
-    env: {
-      PATH: process.env.PATH ?? '',
-      ...env,
-      PORT: String(chosen),
-      LOG_LEVEL: env.LOG_LEVEL === 'silent' ? 'info' : (env.LOG_LEVEL ?? 'info'),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (d) => {
-    out += d;
-  });
-  child.stderr?.on('data', (d) => {
-    out += d;
-  });
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const baseUrl = `http://127.0.0.1:${chosen}`;
-  await waitFor(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`bot exited: ${out}`);
-      return (await fetch(`${baseUrl}/healthz`)).ok;
-    },
-    { timeoutMs: 20_000, what: 'bot /healthz' },
+/**
+ * Runs the built bot (what `npm start` runs) as a child process and waits for /healthz. Its logs
+ * are kept for `output()`: a LOG_LEVEL of `silent` (the in-process default) becomes `info`.
+ */
+export function startBotProcess(env: Record<string, string>, port = 0): Promise<BotProcess> {
+  return startBuiltBot(
+    { ...env, LOG_LEVEL: env.LOG_LEVEL === 'silent' ? 'info' : (env.LOG_LEVEL ?? 'info') },
+    { port },
   );
-  return {
-    child,
-    port: chosen,
-    baseUrl,
-    output: () => out,
-    async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null) child.kill(signal);
-      return exited;
-    },
-  };
-}
-
-export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const p = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(p));
-    });
-    s.on('error', reject);
-  });
 }
