@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { type Clock, systemClock } from '../../clock.js';
 import type { SlackEmulator } from './emulator.js';
 import { signedHeaders } from './signing.js';
+import { shownMessage } from './workspace.js';
 
 export interface SlackTestClientOptions {
   /** The bot's events URL, e.g. `http://127.0.0.1:3000/slack/events`. */
@@ -289,19 +290,7 @@ export class SlackTestClient {
     if (!emu) throw new Error('click needs `message` when no emulator is attached');
     const stored = emu.message(input.channelId, input.ts);
     if (stored) {
-      const message: NonNullable<ClickInput['message']> = {
-        type: 'message',
-        user: stored.user,
-        bot_id: stored.bot_id,
-        app_id: stored.app_id,
-        team: stored.team,
-        ts: stored.ts,
-      };
-      if (stored.text !== undefined) message.text = stored.text;
-      if (stored.blocks !== undefined) message.blocks = stored.blocks;
-      if (stored.attachments !== undefined) message.attachments = stored.attachments;
-      if (stored.thread_ts !== undefined) message.thread_ts = stored.thread_ts;
-      return { message, ephemeral: false };
+      return { message: shownMessage(stored), ephemeral: false };
     }
     const eph = emu
       .ephemerals({ channel: input.channelId, user: input.userId })

@@ -4,7 +4,7 @@
  */
 import { checkMessage, checkView, type SlackRejection } from './message-rules.js';
 import type { ChannelPacer } from './pacing.js';
-import type { StoredMessage, Workspace } from './workspace.js';
+import { type StoredMessage, shownMessage, type Workspace } from './workspace.js';
 
 export type Obj = Record<string, unknown>;
 
@@ -37,18 +37,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 
 /** The message as Slack returns it in API answers (without emulator bookkeeping). */
 export function publicMessage(m: StoredMessage): Obj {
-  const out: Obj = {
-    type: 'message',
-    user: m.user,
-    bot_id: m.bot_id,
-    app_id: m.app_id,
-    team: m.team,
-    ts: m.ts,
-  };
-  if (m.text !== undefined) out.text = m.text;
-  if (m.blocks !== undefined) out.blocks = m.blocks;
-  if (m.attachments !== undefined) out.attachments = m.attachments;
-  if (m.thread_ts !== undefined) out.thread_ts = m.thread_ts;
+  const out: Obj = shownMessage(m);
   if (m.reply_count > 0) out.reply_count = m.reply_count;
   if (m.edited) out.edited = m.edited;
   return out;

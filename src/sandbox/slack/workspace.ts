@@ -53,6 +53,38 @@ export interface StoredMessage {
   via: 'chat.postMessage' | 'response_url';
 }
 
+/** A message as Slack shows it to apps (API answers, interaction payloads). */
+export interface ShownMessage {
+  type: 'message';
+  user: string;
+  bot_id: string;
+  app_id: string;
+  team: string;
+  ts: string;
+  text?: string;
+  blocks?: unknown[];
+  attachments?: unknown[];
+  thread_ts?: string;
+  [k: string]: unknown;
+}
+
+/** The fields of a stored message that Slack shows wherever it hands one out (no emulator bookkeeping). */
+export function shownMessage(m: StoredMessage): ShownMessage {
+  const out: ShownMessage = {
+    type: 'message',
+    user: m.user,
+    bot_id: m.bot_id,
+    app_id: m.app_id,
+    team: m.team,
+    ts: m.ts,
+  };
+  if (m.text !== undefined) out.text = m.text;
+  if (m.blocks !== undefined) out.blocks = m.blocks;
+  if (m.attachments !== undefined) out.attachments = m.attachments;
+  if (m.thread_ts !== undefined) out.thread_ts = m.thread_ts;
+  return out;
+}
+
 export interface StoredEphemeral {
   channel: string;
   user: string;
