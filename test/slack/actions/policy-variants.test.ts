@@ -69,4 +69,21 @@ describe('card actions under a stricter policy file', () => {
     });
     expect(h.aws.state.getFinding(f.id)?.service.archived).toBe(true);
   });
+  it('Reject closes a Stop task request: no StopTask, normal buttons back, audited', async () => {
+    const { f, ts } = await cardFor(2);
+    const labels = () =>
+      buttonsOf(h.slack.message(PEOPLE.alerts, ts)!).map((b) => (b.text as { text: string }).text);
+    await click(PEOPLE.requester, ts, 'Stop task');
+    await waitFor(() => labels().includes('Reject'), { what: 'Reject on the card' });
+    await click(PEOPLE.approver, ts, 'Reject');
+    await waitFor(() => labels().includes('Stop task') && !labels().includes('Reject'), {
+      what: 'the normal buttons back',
+    });
+    const events = await waitFor(async () => {
+      const r = (await h.guard.ctx.audit.list({ findingId: f.id })).map((x) => x.event);
+      return r.includes('rejected') ? r : undefined;
+    });
+    expect(events).toContain('requested');
+    expect(h.aws.calls({ operation: 'StopTask' })).toHaveLength(0);
+  });
 });
