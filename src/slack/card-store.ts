@@ -13,6 +13,8 @@ export interface CardRecord {
   groupId?: string;
   channel: string;
   ts?: string;
+  /** The first post of a group card failed (not merely in flight): a later update posts it. */
+  postFailed?: boolean;
   /** Action state shown on the card (pending request, outcome, archived, expired). */
   state: CardState;
 }
@@ -63,12 +65,18 @@ export class CardStore {
       groupId: h.groupId || undefined,
       channel: h.channel as string,
       ts: h.ts || undefined,
+      ...(h.postFailed ? { postFailed: true } : {}),
       state: JSON.parse(h.state ?? '{}') as CardState,
     };
   }
 
   async setTs(cardId: string, ts: string): Promise<void> {
-    await this.redis.hset(this.keys('card', cardId), 'ts', ts);
+    const key = this.keys('card', cardId);
+    await this.redis.multi().hset(key, 'ts', ts).hdel(key, 'postFailed').exec();
+  }
+
+  async markPostFailed(cardId: string): Promise<void> {
+    await this.redis.hset(this.keys('card', cardId), 'postFailed', '1');
   }
 
   async setState(cardId: string, state: CardState): Promise<void> {

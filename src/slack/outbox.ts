@@ -180,9 +180,11 @@ export class Outbox {
     if (!rendered) return;
     const ok = await this.post(channel, rendered, [{ id, score, groupKey: rec.groupKey }]);
     if (!ok) return;
-    await cards.setTs(cardId, ok);
-    await findings.markCard(id, { state: 'posted', ts: ok });
-    await findings.done(channel, [id]);
+    await this.persist('card posted', async () => {
+      await cards.setTs(cardId, ok);
+      await findings.markCard(id, { state: 'posted', ts: ok });
+      await findings.done(channel, [id]);
+    });
     this.deps.metrics?.cardsPosted.inc();
     this.deps.log.info({ findingId: id, channel, cardId, ts: ok }, 'card posted');
   }
@@ -206,13 +208,14 @@ export class Outbox {
     if (!rendered) return;
     const ts = await this.post(channel, rendered, []);
     if (ts) {
-      await cards.setTs(cardId, ts);
+      await this.persist('group card posted', () => cards.setTs(cardId, ts));
       this.deps.log.info(
         { channel, cardId, groupKey: first.groupKey, members: ids.length },
         'group card posted',
       );
     } else {
-      // The members are safely in the group; post the group card on the next slot.
+      // The members are safely in the group; post the group card on a later slot.
+      await cards.markPostFailed(cardId);
       await cards.scheduleUpdate(cardId, 1000);
     }
   }
@@ -236,8 +239,9 @@ export class Outbox {
         unfurl_media: false,
       });
       for (const r of requeue) this.attempts.delete(r.id);
-      // The pace counts from when Slack got the post, not from when the item was taken.
-      await findings.holdSlot(channel, this.opts.slotMs);
+      // The pace counts from when Slack got the post, not from when the item was taken. Best
+      // effort: the post succeeded, so a Redis hiccup here must not turn into a re-post.
+      await findings.holdSlot(channel, this.opts.slotMs).catch(() => {});
       return res.ts as string;
     } catch (err) {
       if (isRateLimited(err)) {
@@ -265,6 +269,27 @@ export class Outbox {
     }
   }
 
+  /**
+   * Records what Slack already accepted. Slack has the message now, so giving up here (Redis
+   * restarting, say) would post it a second time later: keep the ts in memory and retry until
+   * Redis takes it (bounded, so shutdown is not held forever).
+   */
+  private async persist(what: string, write: () => Promise<void>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await write();
+        return;
+      } catch (err) {
+        if (attempt >= 60) throw err;
+        this.deps.log.warn(
+          { err: (err as Error).message, attempt, what },
+          'cannot record a posted card yet; retrying',
+        );
+        await new Promise((r) => setTimeout(r, Math.min(2000, 100 * attempt)));
+      }
+    }
+  }
+
   /** Applies due card updates (repeats, group growth, archived), paced for Tier 3. */
   private async applyUpdates(): Promise<void> {
     const { cards, renderer, slack, log, clock } = this.deps;
@@ -285,8 +310,8 @@ export class Outbox {
           blocks: rendered.blocks,
         });
         this.deps.metrics?.cardsUpdated.inc();
-      } else if (card.kind === 'group') {
-        // A group card whose first post failed: post it now (counts as this channel's post).
+      } else if (card.kind === 'group' && card.postFailed) {
+        // A group card whose first post failed (not one still in flight): post it now.
         if (!(await this.deps.findings.acquireSlot(card.channel, this.opts.slotMs))) {
           await cards.scheduleUpdate(cardId, 500);
           return;
@@ -297,8 +322,8 @@ export class Outbox {
           blocks: rendered.blocks,
           unfurl_links: false,
         });
-        await cards.setTs(cardId, res.ts as string);
-        await this.deps.findings.holdSlot(card.channel, this.opts.slotMs);
+        await this.persist('group card posted', () => cards.setTs(cardId, res.ts as string));
+        await this.deps.findings.holdSlot(card.channel, this.opts.slotMs).catch(() => {});
       } else {
         await cards.scheduleUpdate(cardId, 1000); // first post still in flight
       }
