@@ -37,6 +37,12 @@ export const isCardId = (s: unknown): s is string =>
 
 export const GROUP_OPEN_MS = 10 * 60_000;
 
+const SET_STATE_IF = `
+if redis.call('HGET', KEYS[1], 'state') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'state', ARGV[2])
+return 1
+`;
+
 export class CardStore {
   constructor(
     private readonly redis: Redis,
@@ -84,33 +90,21 @@ export class CardStore {
   }
 
   /**
-   * Read-modify-write of a card's state under WATCH, so two clicks on one card never lose an
-   * update. `change` returns the new state, or undefined to leave it unchanged.
+   * Read-modify-write of a card's state as compare-and-set (a Lua script checks the state is
+   * still what `change` saw), so two clicks on one card never lose an update and no connection is
+   * opened per click. `change` returns the new state, or undefined to leave it unchanged.
    */
   async updateState(
     cardId: string,
     change: (s: CardState) => CardState | undefined,
   ): Promise<CardState | undefined> {
     const key = this.keys('card', cardId);
-    for (let attempt = 0; attempt < 20; attempt++) {
-      const conn = this.redis.duplicate();
-      try {
-        await conn.watch(key);
-        const raw = await conn.hget(key, 'state');
-        if (raw === null) {
-          await conn.unwatch();
-          return undefined;
-        }
-        const next = change(JSON.parse(raw) as CardState);
-        if (!next) {
-          await conn.unwatch();
-          return JSON.parse(raw) as CardState;
-        }
-        const res = await conn.multi().hset(key, 'state', JSON.stringify(next)).exec();
-        if (res) return next;
-      } finally {
-        conn.disconnect();
-      }
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const raw = await this.redis.hget(key, 'state');
+      if (raw === null) return undefined;
+      const next = change(JSON.parse(raw) as CardState);
+      if (!next) return JSON.parse(raw) as CardState;
+      if ((await this.redis.eval(SET_STATE_IF, 1, key, raw, JSON.stringify(next))) === 1) return next;
     }
     throw new Error(`card ${cardId}: too much contention updating state`);
   }
