@@ -6,6 +6,7 @@ import {
   DescribeTasksCommand,
   type ECSClient,
 } from '@aws-sdk/client-ecs';
+import { isGuardDutyAgentContainer } from '../findings/normalise.js';
 import type { EcsContainerContext, EcsContext } from '../slack/blocks/ecs-context.js';
 
 export interface GatheredEcsContext {
@@ -15,10 +16,6 @@ export interface GatheredEcsContext {
   problems: string[];
   awsRequestIds: string[];
 }
-
-const SIDECAR = /aws-guardduty-agent/;
-export const isGuardDutySidecar = (c: { name?: string; image?: string }) =>
-  SIDECAR.test(c.name ?? '') || SIDECAR.test(c.image ?? '');
 
 function containerOf(d: ContainerDefinition): EcsContainerContext {
   return {
@@ -140,8 +137,10 @@ export async function gatherEcsContext(
           },
         }
       : {}),
-    containers: (td?.containerDefinitions ?? []).filter((d) => !isGuardDutySidecar(d)).map(containerOf),
-    guardDutyAgentPresent: (t.containers ?? []).some(isGuardDutySidecar),
+    containers: (td?.containerDefinitions ?? [])
+      .filter((d) => !isGuardDutyAgentContainer(d))
+      .map(containerOf),
+    guardDutyAgentPresent: (t.containers ?? []).some(isGuardDutyAgentContainer),
   };
   return { context, problems, awsRequestIds: ids };
 }
