@@ -186,7 +186,7 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
   registerCommands(bolt, ctx);
 
   const outbox = new Outbox(
-    { findings, cards, renderer, slack, log, metrics, clock, alertChannel: config.slack.alertChannel },
+    { findings, cards, renderer, slack, log, metrics, clock },
     { ...DEFAULT_OUTBOX_OPTIONS, ...opts.outbox },
   );
   const services: Service[] = [];

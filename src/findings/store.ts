@@ -253,14 +253,15 @@ export class FindingStore {
 
   /**
    * Items popped by a process that died before posting go back to the outbox. `olderThanMs`
-   * must exceed the longest post attempt.
+   * must exceed the longest post attempt; `only` limits it to ids this process took itself.
    */
-  async recoverInflight(channel: string, olderThanMs: number): Promise<number> {
+  async recoverInflight(channel: string, olderThanMs: number, only?: string[]): Promise<number> {
     const inflight = await this.redis.hgetall(this.keys('inflight', channel));
     const cutoff = this.clock() - olderThanMs;
+    const mine = only && new Set(only);
     let n = 0;
     for (const [id, at] of Object.entries(inflight)) {
-      if (Number(at) > cutoff) continue;
+      if (Number(at) > cutoff || (mine && !mine.has(id))) continue;
       const rec = await this.get(id);
       if (rec && (rec.state === 'queued' || rec.state === 'posting')) {
         await this.requeue(channel, [

@@ -55,6 +55,8 @@ export class Outbox {
   private nextUpdateAt = 0;
   private nextRecoverAt = 0;
   private readonly attempts = new Map<string, number>();
+  /** Ids this process took but could not finish handling, per channel (see recoverInflight). */
+  private readonly orphans = new Map<string, Set<string>>();
 
   constructor(
     private readonly deps: {
@@ -65,7 +67,6 @@ export class Outbox {
       log: Logger;
       metrics?: Metrics;
       clock: Clock;
-      alertChannel: string;
     },
     private readonly opts: OutboxOptions = DEFAULT_OUTBOX_OPTIONS,
   ) {}
@@ -97,8 +98,15 @@ export class Outbox {
     await this.applyUpdates();
   }
 
-  /** Now and then, puts back items a dead replica popped and never posted (else they are lost). */
+  /**
+   * Puts back items this process took when an error cut their handling short (at once), and now
+   * and then items a dead replica popped and never posted (else they are lost).
+   */
   private async recoverInflight(channels: string[]): Promise<void> {
+    for (const [channel, ids] of this.orphans) {
+      await this.deps.findings.recoverInflight(channel, 0, [...ids]);
+      this.orphans.delete(channel);
+    }
     const now = this.deps.clock();
     if (now < this.nextRecoverAt) return;
     this.nextRecoverAt = now + Math.min(30_000, Math.max(500, this.opts.inflightTimeoutMs / 2));
@@ -112,7 +120,18 @@ export class Outbox {
     for (let i = 0; i < 1000; i++) {
       const taken = await this.deps.findings.take(channel, this.opts.slotMs);
       if (!taken) return;
-      const posted = await this.handle(channel, taken);
+      const took = [taken.id];
+      let posted: boolean;
+      try {
+        posted = await this.handle(channel, taken, took);
+      } catch (err) {
+        // Redis went away mid-item: put back what this process took as soon as Redis answers,
+        // rather than waiting for the inflight timeout meant for dead replicas.
+        const set = this.orphans.get(channel) ?? new Set<string>();
+        for (const id of took) set.add(id);
+        this.orphans.set(channel, set);
+        throw err;
+      }
       if (posted) return;
       // Nothing was posted (joined a group, or stale item): give the slot back and go on.
       await this.deps.findings.releaseSlot(channel, taken.token);
@@ -120,7 +139,11 @@ export class Outbox {
   }
 
   /** Returns true when a Slack post was attempted (the slot is spent). */
-  private async handle(channel: string, taken: { id: string; score: number }): Promise<boolean> {
+  private async handle(
+    channel: string,
+    taken: { id: string; score: number },
+    took: string[],
+  ): Promise<boolean> {
     const { findings, cards } = this.deps;
     const rec = await findings.get(taken.id);
     if (!rec || (rec.state !== 'queued' && rec.state !== 'posting')) {
@@ -138,6 +161,7 @@ export class Outbox {
     if (backlog + 1 > this.opts.groupAfter || similar >= this.opts.groupSame) {
       // Only the small member lines are read: a 5,000-finding group must not load 5,000 findings.
       const ids = (await findings.takeGroup(channel, rec.groupKey)).filter((id) => id !== rec.finding.id);
+      took.push(...ids);
       others = (await findings.membersOf(ids))
         .filter((m) => m.state === 'queued' && m.member)
         .map((m) => m.member as GroupMember);
