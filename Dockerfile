@@ -9,10 +9,11 @@ WORKDIR /app
 # Dependencies first so source edits do not invalidate the npm layer.
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-# Everything .dockerignore lets through (src, commands, bench, test, tsconfig.json, scripts).
+# Everything .dockerignore lets through: src, commands, scripts and the tsconfigs. The emulators
+# (sandbox/), tests and benchmarks never enter the build context; the production build
+# (tsconfig.build.json) compiles src/ and commands/ only.
 COPY . .
-# Tests and benchmarks compile with the rest (one tsconfig) but are not shipped.
-RUN npm run build && rm -rf dist/test dist/bench
+RUN npm run build
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \

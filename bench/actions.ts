@@ -1,8 +1,8 @@
+import { addFindingFor, addService, type EcsTask } from '../sandbox/aws/index.js';
+import { buttonsOf, SlackTestClient } from '../sandbox/slack/index.js';
 import { createEcsGuard } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
-import { addFindingFor, addService, type EcsTask } from '../src/sandbox/aws/index.js';
-import { buttonsOf, SlackTestClient } from '../src/sandbox/slack/index.js';
 import { PEOPLE, REGION, startBenchEnv } from './env.js';
 import { percentile, pool, round } from './stats.js';
 import { waitUntil } from './wait.js';

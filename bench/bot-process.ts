@@ -1,6 +1,6 @@
-import { type BotProcess, startBotProcess } from '../src/sandbox/bot-process.js';
+import { type BotProcess, startBotProcess } from '../sandbox/bot-process.js';
 
-export type { BotProcess } from '../src/sandbox/bot-process.js';
+export type { BotProcess } from '../sandbox/bot-process.js';
 
 /**
  * The built bot for a benchmark: what `npm start` runs (heap limits included, so RSS is measured

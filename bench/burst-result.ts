@@ -1,4 +1,4 @@
-import type { SlackEmulator } from '../src/sandbox/slack/index.js';
+import type { SlackEmulator } from '../sandbox/slack/index.js';
 import type { BenchEnv } from './env.js';
 import { countBy, sum } from './stats.js';
 

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { SlackTestClient } from '../src/sandbox/slack/index.js';
+import { SlackTestClient } from '../sandbox/slack/index.js';
 import { pool } from './stats.js';
 
 /** What the click load generator thread is given. */

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { Redis } from 'ioredis';
-import { addFindingFor } from '../src/sandbox/aws/index.js';
+import { addFindingFor } from '../sandbox/aws/index.js';
 import { Accounting } from './accounting.js';
 import { type ServerAck, serverAck } from './ack-histogram.js';
 import { startBenchBot } from './bot-process.js';

@@ -10,10 +10,10 @@ import {
   type SeededService,
   seedEstate,
   startAwsEmulator,
-} from '../src/sandbox/aws/index.js';
-import { emulatorEnv } from '../src/sandbox/emulator-env.js';
-import { dropPrefix } from '../src/sandbox/redis-keys.js';
-import { type SlackEmulator, startSlackEmulator } from '../src/sandbox/slack/index.js';
+} from '../sandbox/aws/index.js';
+import { emulatorEnv } from '../sandbox/emulator-env.js';
+import { dropPrefix } from '../sandbox/redis-keys.js';
+import { type SlackEmulator, startSlackEmulator } from '../sandbox/slack/index.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const REGION = 'us-east-1';

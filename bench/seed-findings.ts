@@ -1,4 +1,4 @@
-import { addFindingFor, type WireFinding } from '../src/sandbox/aws/index.js';
+import { addFindingFor, type WireFinding } from '../sandbox/aws/index.js';
 import type { BenchEnv } from './env.js';
 
 /** The mix of a worm-like burst: a few types at their usual severities. */

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
-const roots = ['src', 'commands', 'bench'];
+const roots = ['src', 'commands', 'sandbox', 'bench'];
 const files = [];
 const walk = (dir) => {
   let entries;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SlackTestClient } from '../sandbox/slack/index.js';
 import { createEcsGuard } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
-import { SlackTestClient } from '../src/sandbox/slack/index.js';
 import { type Emulators, PEOPLE, startEmulators } from './helpers/harness.js';
 import { waitFor } from './helpers/wait.js';
 

@@ -1,17 +1,12 @@
 import { ListClustersCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { ListDetectorsCommand } from '@aws-sdk/client-guardduty';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type AwsEmulator, addTask, addTaskDefinition, startAwsEmulator } from '../../sandbox/aws/index.js';
 import { AwsClients } from '../../src/aws/clients.js';
 import { REFRESH_EARLY_MS } from '../../src/aws/credentials.js';
 import { describeAwsError } from '../../src/aws/errors.js';
 import { ErrorCode, isEcsGuardError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
-import {
-  type AwsEmulator,
-  addTask,
-  addTaskDefinition,
-  startAwsEmulator,
-} from '../../src/sandbox/aws/index.js';
 
 const REGION = 'eu-west-1';
 const MEMBER = '222233334444';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIRM_ACTION } from '../../commands/blocks/plan.js';
-import { addCoverage, addFindingFor, COVERAGE_ISSUES } from '../../src/sandbox/aws/index.js';
+import { addCoverage, addFindingFor, COVERAGE_ISSUES } from '../../sandbox/aws/index.js';
 import { assertWithinBlockKitLimits, collectTexts } from '../helpers/block-kit.js';
 import { type Harness, PEOPLE, startHarness } from '../helpers/harness.js';
 import { waitFor } from '../helpers/wait.js';

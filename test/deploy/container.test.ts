@@ -69,6 +69,8 @@ describe('.dockerignore', () => {
     .map((l) => l.trim());
   it('keeps secrets, local state and build output out of the image context', () => {
     for (const p of ['.env', '.git', 'node_modules', 'dist']) expect(lines).toContain(p);
+    // No emulator, test or benchmark code enters the image's build context.
+    for (const p of ['sandbox', 'test', 'bench', 'build']) expect(lines).toContain(p);
     // The build needs these.
     for (const p of ['src', 'commands', 'package.json', 'package-lock.json', 'tsconfig.json']) {
       expect(lines).not.toContain(p);

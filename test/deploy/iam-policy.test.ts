@@ -6,7 +6,7 @@ import { policyDocuments, readCfn } from './cfn-yaml.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 // The sandbox is the AWS emulator (it serves the API, it does not call it); bench drives tests.
-const usage = scanAwsUsage(root, ['src', 'commands'], ['src/sandbox', 'bench']);
+const usage = scanAwsUsage(root, ['src', 'commands'], ['sandbox', 'bench']);
 const used = [...usage.actions.keys()].sort();
 const whoUses = (actions: string[]) =>
   actions.map((a) => `${a} (${[...(usage.actions.get(a) ?? [])].join(', ') || 'unused'})`);

@@ -6,7 +6,7 @@ import { METHOD_SCOPES, scanSlackUsage, slackMethodsIn } from './slack-usage.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 // The sandbox is the Slack emulator (it serves the API); bench is not shipped.
-const methods = scanSlackUsage(root, ['src', 'commands'], ['src/sandbox', 'bench']);
+const methods = scanSlackUsage(root, ['src', 'commands'], ['sandbox', 'bench']);
 
 interface Manifest {
   display_information: { name: string };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addFindingFor, type EcsTask } from '../../src/sandbox/aws/index.js';
-import { buttonsOf } from '../../src/sandbox/slack/index.js';
+import { addFindingFor, type EcsTask } from '../../sandbox/aws/index.js';
+import { buttonsOf } from '../../sandbox/slack/index.js';
 import { type Harness, PEOPLE, startHarness } from '../helpers/harness.js';
 import { waitFor } from '../helpers/wait.js';
 

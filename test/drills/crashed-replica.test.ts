@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addFindingFor } from '../../sandbox/aws/index.js';
 import { groupKeyOf } from '../../src/findings/group-key.js';
 import { normaliseFinding } from '../../src/findings/normalise.js';
 import { FindingStore } from '../../src/findings/store.js';
 import { keyspace } from '../../src/redis.js';
-import { addFindingFor } from '../../src/sandbox/aws/index.js';
 import { type Harness, PEOPLE, startHarness } from '../helpers/harness.js';
 import { testRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';

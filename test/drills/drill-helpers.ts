@@ -1,8 +1,8 @@
 import { expect } from 'vitest';
+import { addFindingFor, type Estate, type WireFinding } from '../../sandbox/aws/index.js';
+import type { AwsState } from '../../sandbox/aws/state.js';
+import type { SlackEmulator } from '../../sandbox/slack/index.js';
 import type { FindingStore } from '../../src/findings/store.js';
-import { addFindingFor, type Estate, type WireFinding } from '../../src/sandbox/aws/index.js';
-import type { AwsState } from '../../src/sandbox/aws/state.js';
-import type { SlackEmulator } from '../../src/sandbox/slack/index.js';
 import type { CardStore } from '../../src/slack/card-store.js';
 import { PEOPLE } from '../helpers/harness.js';
 

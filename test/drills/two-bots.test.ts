@@ -2,10 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addFindingFor } from '../../sandbox/aws/index.js';
+import { buttonsOf, SlackTestClient } from '../../sandbox/slack/index.js';
 import { FindingStore } from '../../src/findings/store.js';
 import { keyspace } from '../../src/redis.js';
-import { addFindingFor } from '../../src/sandbox/aws/index.js';
-import { buttonsOf, SlackTestClient } from '../../src/sandbox/slack/index.js';
 import { CardStore } from '../../src/slack/card-store.js';
 import {
   type BotProcess,

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addFindingFor } from '../../src/sandbox/aws/index.js';
+import { addFindingFor } from '../../sandbox/aws/index.js';
 import {
   type BotProcess,
   type Emulators,

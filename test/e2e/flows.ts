@@ -1,8 +1,8 @@
+import type { WireFinding } from '../../sandbox/aws/index.js';
+import type { SlackEmulator } from '../../sandbox/slack/index.js';
 import { systemClock } from '../../src/clock.js';
 import { FindingStore } from '../../src/findings/store.js';
 import { keyspace, type Redis } from '../../src/redis.js';
-import type { WireFinding } from '../../src/sandbox/aws/index.js';
-import type { SlackEmulator } from '../../src/sandbox/slack/index.js';
 import { CardStore } from '../../src/slack/card-store.js';
 import { INGEST_TOKEN } from '../helpers/harness.js';
 import { waitFor } from '../helpers/wait.js';

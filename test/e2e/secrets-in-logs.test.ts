@@ -5,8 +5,8 @@ import {
   type Estate,
   seedEstate,
   startAwsEmulator,
-} from '../../src/sandbox/aws/index.js';
-import { type SlackEmulator, SlackTestClient, startSlackEmulator } from '../../src/sandbox/slack/index.js';
+} from '../../sandbox/aws/index.js';
+import { type SlackEmulator, SlackTestClient, startSlackEmulator } from '../../sandbox/slack/index.js';
 import { type BotProcess, PEOPLE, startBotProcess } from '../helpers/harness.js';
 import { dropPrefix, REDIS_URL, testPrefix, testRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeFinding } from '../../src/sandbox/aws/index.js';
-import { SlackTestClient } from '../../src/sandbox/slack/index.js';
+import { makeFinding } from '../../sandbox/aws/index.js';
+import { SlackTestClient } from '../../sandbox/slack/index.js';
 import {
   type BotProcess,
   type Emulators,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeFinding, type WireFinding } from '../../src/sandbox/aws/index.js';
+import { makeFinding, type WireFinding } from '../../sandbox/aws/index.js';
 import {
   type BotProcess,
   type Emulators,

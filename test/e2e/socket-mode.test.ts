@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeFinding } from '../../src/sandbox/aws/index.js';
+import { makeFinding } from '../../sandbox/aws/index.js';
 import {
   type BotProcess,
   type Emulators,

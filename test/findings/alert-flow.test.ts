@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addFindingFor } from '../../src/sandbox/aws/index.js';
+import { addFindingFor } from '../../sandbox/aws/index.js';
 import { type Harness, PEOPLE, startHarness } from '../helpers/harness.js';
 import { waitFor } from '../helpers/wait.js';
 

@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeFinding } from '../../sandbox/aws/index.js';
 import type { Finding } from '../../src/findings/model.js';
 import { normaliseFinding } from '../../src/findings/normalise.js';
-import { makeFinding } from '../../src/sandbox/aws/index.js';
 import { type Harness, PEOPLE, startHarness } from '../helpers/harness.js';
 import { waitFor } from '../helpers/wait.js';
 

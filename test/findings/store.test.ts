@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { makeFinding, seedEstate, startAwsEmulator } from '../../sandbox/aws/index.js';
 import { normaliseFinding } from '../../src/findings/normalise.js';
 import { FindingStore } from '../../src/findings/store.js';
 import { keyspace } from '../../src/redis.js';
-import { makeFinding, seedEstate, startAwsEmulator } from '../../src/sandbox/aws/index.js';
 import { dropPrefix, testPrefix, testRedis } from '../helpers/redis.js';
 
 describe('FindingStore inflight recovery', () => {

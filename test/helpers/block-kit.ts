@@ -3,7 +3,7 @@
  * Throws one error listing every violation with a JSON pointer, Slack-style, so a failing test
  * says exactly which block broke which limit.
  */
-import { validateBlocks } from '../../src/sandbox/slack/block-kit-limits.js';
+import { validateBlocks } from '../../sandbox/slack/block-kit-limits.js';
 
 type Json = Record<string, unknown>;
 

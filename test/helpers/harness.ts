@@ -1,14 +1,14 @@
+import { type AwsEmulator, type Estate, seedEstate, startAwsEmulator } from '../../sandbox/aws/index.js';
+import { type BotProcess, startBotProcess as startBuiltBot } from '../../sandbox/bot-process.js';
+import { emulatorEnv } from '../../sandbox/emulator-env.js';
+import { type SlackEmulator, SlackTestClient, startSlackEmulator } from '../../sandbox/slack/index.js';
 import { createEcsGuard, type EcsGuard, type EcsGuardOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
-import { type AwsEmulator, type Estate, seedEstate, startAwsEmulator } from '../../src/sandbox/aws/index.js';
-import { type BotProcess, startBotProcess as startBuiltBot } from '../../src/sandbox/bot-process.js';
-import { emulatorEnv } from '../../src/sandbox/emulator-env.js';
-import { type SlackEmulator, SlackTestClient, startSlackEmulator } from '../../src/sandbox/slack/index.js';
 import { dropPrefix, REDIS_URL, testPrefix, testRedis } from './redis.js';
 
-export type { BotProcess } from '../../src/sandbox/bot-process.js';
-export { freePort } from '../../src/sandbox/free-port.js';
+export type { BotProcess } from '../../sandbox/bot-process.js';
+export { freePort } from '../../sandbox/free-port.js';
 
 export const INGEST_TOKEN = 'test-ingest-token-0123456789';
 

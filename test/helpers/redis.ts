@@ -8,7 +8,7 @@ export function testPrefix(name = 'test'): string {
   return `t-${name}-${randomUUID().slice(0, 8)}`;
 }
 
-export { dropPrefix } from '../../src/sandbox/redis-keys.js';
+export { dropPrefix } from '../../sandbox/redis-keys.js';
 
 export function testRedis(): Redis {
   return new Redis(REDIS_URL, { maxRetriesPerRequest: null });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addFindingFor } from '../../sandbox/aws/index.js';
+import { buttonsOf, SlackTestClient } from '../../sandbox/slack/test-client.js';
 import { AuditTrail } from '../../src/audit/trail.js';
 import { createLogger } from '../../src/log.js';
 import { keyspace } from '../../src/redis.js';
-import { addFindingFor } from '../../src/sandbox/aws/index.js';
-import { buttonsOf, SlackTestClient } from '../../src/sandbox/slack/test-client.js';
 import {
   type BotProcess,
   type Emulators,

@@ -2,7 +2,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { GuardDutyClient } from '@aws-sdk/client-guardduty';
 import { STSClient } from '@aws-sdk/client-sts';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
-import type { AwsEmulator } from '../../../src/sandbox/aws/index.js';
+import type { AwsEmulator } from '../../../sandbox/aws/index.js';
 
 export interface Creds {
   accessKeyId: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { matchesCriteria, sortBy, valuesAt } from '../../../src/sandbox/aws/criteria.js';
-import { page } from '../../../src/sandbox/aws/paging.js';
+import { matchesCriteria, sortBy, valuesAt } from '../../../sandbox/aws/criteria.js';
+import { page } from '../../../sandbox/aws/paging.js';
 
 const finding = {
   type: 'Execution:Runtime/ReverseShell',

@@ -2,7 +2,7 @@ import { ListClustersCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { ListDetectorsCommand } from '@aws-sdk/client-guardduty';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type AwsEmulator, seedEstate, startAwsEmulator } from '../../../src/sandbox/aws/index.js';
+import { type AwsEmulator, seedEstate, startAwsEmulator } from '../../../sandbox/aws/index.js';
 import { sdkClients } from './clients.js';
 
 const REGION = 'us-east-1';

@@ -26,7 +26,7 @@ import {
   type Estate,
   seedEstate,
   startAwsEmulator,
-} from '../../../src/sandbox/aws/index.js';
+} from '../../../sandbox/aws/index.js';
 import { sdkClients } from './clients.js';
 
 const REGION = 'us-east-1';

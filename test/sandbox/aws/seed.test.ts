@@ -10,7 +10,7 @@ import {
   RUNTIME_FINDING_TYPES,
   seedEstate,
   startAwsEmulator,
-} from '../../../src/sandbox/aws/index.js';
+} from '../../../sandbox/aws/index.js';
 import { sdkClients } from './clients.js';
 
 const REGION = 'us-east-1';

@@ -1,12 +1,7 @@
 import { DescribeTasksCommand, ListClustersCommand } from '@aws-sdk/client-ecs';
 import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type AwsEmulator,
-  type Estate,
-  seedEstate,
-  startAwsEmulator,
-} from '../../../src/sandbox/aws/index.js';
+import { type AwsEmulator, type Estate, seedEstate, startAwsEmulator } from '../../../sandbox/aws/index.js';
 import { sdkClients } from './clients.js';
 
 const REGION = 'us-east-1';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SlackEmulator, startSlackEmulator, validateBlocks } from '../../../src/sandbox/slack/index.js';
+import { type SlackEmulator, startSlackEmulator, validateBlocks } from '../../../sandbox/slack/index.js';
 import { platformError, type WebClient, webClient } from './web-client.js';
 
 const plain = (text: string) => ({ type: 'plain_text', text });

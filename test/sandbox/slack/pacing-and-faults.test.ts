@@ -5,7 +5,7 @@ import {
   maxInWindow,
   type SlackEmulator,
   startSlackEmulator,
-} from '../../../src/sandbox/slack/index.js';
+} from '../../../sandbox/slack/index.js';
 import { platformError, type WebClient, webClient } from './web-client.js';
 
 const A = 'C0AAAA';

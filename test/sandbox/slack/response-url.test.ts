@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type SlackEmulator, startSlackEmulator } from '../../../src/sandbox/slack/index.js';
+import { type SlackEmulator, startSlackEmulator } from '../../../sandbox/slack/index.js';
 import { platformError, type WebClient, webClient } from './web-client.js';
 
 const C = 'C0ALERTS';

@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver } from '@slack/bolt';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type SlackEmulator, SlackTestClient, startSlackEmulator } from '../../../src/sandbox/slack/index.js';
+import { type SlackEmulator, SlackTestClient, startSlackEmulator } from '../../../sandbox/slack/index.js';
 import { waitFor } from '../../helpers/wait.js';
 import { silentLogger, type WebClient, webClient } from './web-client.js';
 

@@ -1,6 +1,6 @@
 /** The production Slack client (the one inside @slack/bolt 5) pointed at the emulator. */
 import { webApi } from '@slack/bolt';
-import type { SlackEmulator } from '../../../src/sandbox/slack/index.js';
+import type { SlackEmulator } from '../../../sandbox/slack/index.js';
 
 const noop = () => {};
 export const silentLogger = {

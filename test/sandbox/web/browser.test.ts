@@ -2,13 +2,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addFindingFor } from '../../../src/sandbox/aws/index.js';
-import {
-  SANDBOX_CHANNELS,
-  SANDBOX_PEOPLE,
-  type Sandbox,
-  startSandbox,
-} from '../../../src/sandbox/sandbox.js';
+import { addFindingFor } from '../../../sandbox/aws/index.js';
+import { SANDBOX_CHANNELS, SANDBOX_PEOPLE, type Sandbox, startSandbox } from '../../../sandbox/sandbox.js';
 import { testPrefix } from '../../helpers/redis.js';
 
 // The sandbox page in real headless Chromium: the bot, both emulators and real Redis run

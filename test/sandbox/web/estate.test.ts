@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { startAwsEmulator } from '../../../src/sandbox/aws/index.js';
-import { FindingTrickle, seedSandboxEstate, TRICKLE_TYPES } from '../../../src/sandbox/estate.js';
+import { startAwsEmulator } from '../../../sandbox/aws/index.js';
+import { FindingTrickle, seedSandboxEstate, TRICKLE_TYPES } from '../../../sandbox/estate.js';
 
 describe('sandbox estate', () => {
   it('has two accounts, two regions, Fargate and EC2 clusters and coverage problems', async () => {

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { ensureRedis, onPath, redisAnswers } from '../../../src/sandbox/local-redis.js';
+import { ensureRedis, onPath, redisAnswers } from '../../../sandbox/local-redis.js';
 import { freePort } from '../../helpers/harness.js';
 import { REDIS_URL } from '../../helpers/redis.js';
 

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseFinding } from '../../../src/findings/normalise.js';
 import {
   confirmSpec,
   escapeHtml,
@@ -9,8 +8,9 @@ import {
   renderMessageBody,
   renderMrkdwn,
   renderText,
-} from '../../../src/sandbox/web/render.js';
-import { channelView } from '../../../src/sandbox/web/view-model.js';
+} from '../../../sandbox/web/render.js';
+import { channelView } from '../../../sandbox/web/view-model.js';
+import { normaliseFinding } from '../../../src/findings/normalise.js';
 import { buildFindingCard } from '../../../src/slack/blocks/finding-card.js';
 import { escapeMrkdwn } from '../../../src/slack/mrkdwn.js';
 import { fixture, WIRE } from '../../findings/fixtures.js';

@@ -1,13 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addFindingFor } from '../../../src/sandbox/aws/index.js';
-import {
-  SANDBOX_CHANNELS,
-  SANDBOX_PEOPLE,
-  type Sandbox,
-  startSandbox,
-} from '../../../src/sandbox/sandbox.js';
-import { buttonsOf } from '../../../src/sandbox/slack/index.js';
-import type { ViewItem } from '../../../src/sandbox/web/view-model.js';
+import { addFindingFor } from '../../../sandbox/aws/index.js';
+import { SANDBOX_CHANNELS, SANDBOX_PEOPLE, type Sandbox, startSandbox } from '../../../sandbox/sandbox.js';
+import { buttonsOf } from '../../../sandbox/slack/index.js';
+import type { ViewItem } from '../../../sandbox/web/view-model.js';
 import { testPrefix } from '../../helpers/redis.js';
 import { waitFor } from '../../helpers/wait.js';
 

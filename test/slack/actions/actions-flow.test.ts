@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addFindingFor, type EcsTask } from '../../../sandbox/aws/index.js';
+import { buttonsOf } from '../../../sandbox/slack/test-client.js';
 import type { AuditRecord } from '../../../src/audit/record.js';
-import { addFindingFor, type EcsTask } from '../../../src/sandbox/aws/index.js';
-import { buttonsOf } from '../../../src/sandbox/slack/test-client.js';
 import { type Harness, PEOPLE, startHarness } from '../../helpers/harness.js';
 import { waitFor } from '../../helpers/wait.js';
 

@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addFindingFor } from '../../../src/sandbox/aws/index.js';
-import { buttonsOf } from '../../../src/sandbox/slack/test-client.js';
+import { addFindingFor } from '../../../sandbox/aws/index.js';
+import { buttonsOf } from '../../../sandbox/slack/test-client.js';
 import { type Harness, PEOPLE, startHarness } from '../../helpers/harness.js';
 import { waitFor } from '../../helpers/wait.js';
 

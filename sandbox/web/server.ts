@@ -6,7 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AuditRecord } from '../../audit/record.js';
+import type { AuditRecord } from '../../src/audit/record.js';
 import type { AwsEmulator, CallRecord } from '../aws/index.js';
 import { buttonsOf, type SlackEmulator, type SlackTestClient } from '../slack/index.js';
 import { readStatic } from './assets.js';

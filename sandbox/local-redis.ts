@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { Redis } from 'ioredis';
-import { EcsGuardError, ErrorCode } from '../errors.js';
+import { EcsGuardError, ErrorCode } from '../src/errors.js';
 import { freePort } from './free-port.js';
 
 export interface LocalRedis {

@@ -1,7 +1,7 @@
 /**
- * The page's static files live in `src/sandbox/web/static/` (HTML, CSS, browser JS). They are
+ * The page's static files live in `sandbox/web/static/` (HTML, CSS, browser JS). They are
  * found from the package root, reached by walking up from this module, so the same code works
- * from `src/` (tests) and `dist/src/` (`npm run sandbox`).
+ * from `sandbox/` (tests) and `build/sandbox/` (`npm run sandbox`).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -17,7 +17,7 @@ export const STATIC_FILES: Record<string, { file: string; type: string }> = {
 export function staticDir(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, 'package.json'))) return join(dir, 'src', 'sandbox', 'web', 'static');
+    if (existsSync(join(dir, 'package.json'))) return join(dir, 'sandbox', 'web', 'static');
     dir = dirname(dir);
   }
   throw new Error('ecs-guard sandbox: cannot find the package root (package.json) above this file');

@@ -13,7 +13,7 @@
  * Redis: REDIS_URL (default redis://127.0.0.1:6379); a private redis-server when nothing answers.
  */
 import { parseArgs } from 'node:util';
-import { isEcsGuardError } from '../errors.js';
+import { isEcsGuardError } from '../src/errors.js';
 import { DEFAULT_TRICKLE, SANDBOX_PEOPLE, type Sandbox, startSandbox } from './sandbox.js';
 
 function int(name: string, raw: string | undefined, fallback: number): number {

@@ -4,10 +4,10 @@
  * code as `npm start`) pointed at both, and the web page. Tests start it in-process too.
  */
 import { randomBytes } from 'node:crypto';
-import { createEcsGuard, type EcsGuard } from '../app.js';
-import { loadConfig } from '../config.js';
-import { createLogger, type Logger } from '../log.js';
-import { createRedis } from '../redis.js';
+import { createEcsGuard, type EcsGuard } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { createLogger, type Logger } from '../src/log.js';
+import { createRedis } from '../src/redis.js';
 import { type AwsEmulator, type Estate, startAwsEmulator, type WireFinding } from './aws/index.js';
 import { emulatorEnv } from './emulator-env.js';
 import { FindingTrickle, SANDBOX_REGIONS, seedSandboxEstate, type TrickleOptions } from './estate.js';

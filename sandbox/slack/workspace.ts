@@ -3,7 +3,7 @@
  * threads and edit history), ephemerals, views, trigger ids and response URLs.
  * No HTTP here; the server and the test client both read and write through this class.
  */
-import type { Clock } from '../../clock.js';
+import type { Clock } from '../../src/clock.js';
 
 export interface SlackUser {
   id: string;

@@ -7,7 +7,7 @@
  * that one per second. A bot that paces itself at 1/s therefore never sees a 429 here, and one
  * that fires a burst of 10 does. Both numbers are configurable.
  */
-import type { Clock } from '../../clock.js';
+import type { Clock } from '../../src/clock.js';
 
 export interface PacingOptions {
   /** Bucket capacity: posts allowed back to back. Default 2. */

@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { startArgs } from '../version.js';
+import { startArgs } from '../src/version.js';
 import { freePort } from './free-port.js';
 
 export interface BotProcessOptions {

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { type Clock, systemClock } from '../../clock.js';
+import { type Clock, systemClock } from '../../src/clock.js';
 import type { SlackEmulator } from './emulator.js';
 import { signedHeaders } from './signing.js';
 import { shownMessage } from './workspace.js';

@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Clock, systemClock } from '../../clock.js';
+import { type Clock, systemClock } from '../../src/clock.js';
 import { Faults } from './faults.js';
 import { decodeJsonFields } from './message-rules.js';
 import { ChannelPacer, maxInWindow, type PacingOptions } from './pacing.js';
