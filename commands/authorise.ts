@@ -1,11 +1,12 @@
 /**
  * Who may run a command or press Confirm: the policy (`config.actions.<action>`) through the
- * response flow's policy functions and its cached user-group resolver (`src/actions/`).
+ * response flow's policy functions and its cached user-group resolver (`src/requests/`).
  */
-import { actionsDeps } from '../src/actions/deps.js';
-import { canApprove, type Decision } from '../src/actions/policy.js';
+
 import type { ActionName } from '../src/config.js';
 import type { AppContext } from '../src/context.js';
+import { actionsDeps } from '../src/requests/deps.js';
+import { canApprove, type Decision } from '../src/requests/policy.js';
 
 /** `principals` undefined = anyone; otherwise the user must be listed or in a listed group. */
 export async function isAllowed(

@@ -5,7 +5,7 @@
  */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { AppContext } from '../src/context.js';
-import { enqueueCoverageJob } from '../src/queue/coverage-job.js';
+import { enqueueCoverageJob } from '../src/remediations/cluster-monitoring.js';
 import { userMention } from '../src/slack/mrkdwn.js';
 import { approveDecision, isAllowed } from './authorise.js';
 import { buildPlanDecided, CANCEL_ACTION, CONFIRM_ACTION } from './blocks/plan.js';

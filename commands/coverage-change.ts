@@ -1,7 +1,7 @@
 /**
  * Shared by `enable` and `disable`: the pre-flight (detector features, cluster, current tag), the
  * stored plan and its message with Confirm/Cancel. The change itself runs from the coverage
- * queue after an approver confirms (`confirm.ts`, `src/queue/coverage-job.ts`).
+ * queue after an approver confirms (`confirm.ts`, `src/remediations/cluster-monitoring.ts`).
  */
 import { DescribeClustersCommand } from '@aws-sdk/client-ecs';
 import { detectorFeatures, detectorIdOf } from '../src/aws/coverage.js';

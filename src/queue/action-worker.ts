@@ -1,13 +1,13 @@
 import { UnrecoverableError, Worker } from 'bullmq';
-import { startRequestSweeper } from '../actions/sweeper.js';
 import type { AppContext } from '../context.js';
 import { createRedis } from '../redis.js';
+import { startRequestSweeper } from '../requests/sweeper.js';
 import type { Service } from '../service.js';
 import { type ActionJobData, actionProcessor } from './action-jobs.js';
 import { QUEUE } from './names.js';
 // Processors register themselves on import.
-import './archive-job.js';
-import './stop-task-job.js';
+import '../remediations/archive.js';
+import '../remediations/stop-task.js';
 
 export interface ActionWorkerOptions {
   concurrency?: number;

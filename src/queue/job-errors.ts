@@ -1,9 +1,9 @@
 import { type Job, UnrecoverableError } from 'bullmq';
-import { actionsDeps } from '../actions/deps.js';
-import { finishRequest } from '../actions/finish.js';
-import type { ActionRequest } from '../actions/request-store.js';
 import { describeAwsError } from '../aws/errors.js';
 import type { AppContext } from '../context.js';
+import { actionsDeps } from '../requests/deps.js';
+import { finishRequest } from '../requests/finish.js';
+import type { ActionRequest } from '../requests/store.js';
 import type { ActionJobData } from './action-jobs.js';
 
 /**

@@ -1,8 +1,8 @@
 import type { Job } from 'bullmq';
-import { type ActionsDeps, actionsDeps } from '../actions/deps.js';
-import { completeFinish } from '../actions/finish.js';
-import type { ActionRequest } from '../actions/request-store.js';
 import type { AppContext } from '../context.js';
+import { type ActionsDeps, actionsDeps } from '../requests/deps.js';
+import { completeFinish } from '../requests/finish.js';
+import type { ActionRequest } from '../requests/store.js';
 import type { ActionJobData } from './action-jobs.js';
 
 /** Either the approved request a job should act on, or the job's result without acting. */

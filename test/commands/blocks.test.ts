@@ -12,7 +12,7 @@ import { USAGE } from '../../commands/usage.js';
 import type { AuditRecord } from '../../src/audit/record.js';
 import { type CoverageRow, healthyShare, remediationFor } from '../../src/aws/coverage.js';
 import type { Finding } from '../../src/findings/model.js';
-import { uncoveredServices } from '../../src/queue/coverage-job.js';
+import { uncoveredServices } from '../../src/remediations/cluster-monitoring.js';
 import { assertWithinBlockKitLimits, collectTexts } from '../helpers/block-kit.js';
 
 const row = (i: number, healthy: boolean, extra: Partial<CoverageRow> = {}): CoverageRow => ({

@@ -1,12 +1,12 @@
-import { syncCard } from '../../actions/card-sync.js';
-import { ACTION_LABEL, actionsDeps, requestTarget } from '../../actions/deps.js';
-import { canRequest } from '../../actions/policy.js';
-import { type ActionRequest, newRequestId, type RequestAction } from '../../actions/request-store.js';
-import { enqueueRequestJob } from '../../actions/sweeper.js';
-import type { AppContext } from '../../context.js';
-import type { CardState } from '../blocks/card-state.js';
-import { isCardId } from '../card-store.js';
-import { principalMention } from '../mrkdwn.js';
+import type { AppContext } from '../../../context.js';
+import { ACTION_LABEL, actionsDeps, requestTarget } from '../../../requests/deps.js';
+import { canRequest } from '../../../requests/policy.js';
+import { type ActionRequest, newRequestId, type RequestAction } from '../../../requests/store.js';
+import { enqueueRequestJob } from '../../../requests/sweeper.js';
+import type { CardState } from '../../blocks/card-state.js';
+import { isCardId } from '../../card-store.js';
+import { syncCard } from '../../card-sync.js';
+import { principalMention } from '../../mrkdwn.js';
 import { actor, type Click, refuse, tellClicker } from './click.js';
 
 /** Why a card cannot take a new request now (from its stored state), or undefined. */

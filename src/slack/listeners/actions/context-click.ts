@@ -1,11 +1,11 @@
-import { slackCall, threadReply } from '../../actions/card-sync.js';
-import { gatherEcsContext } from '../../actions/ecs-context.js';
-import { EcsContextCache } from '../../actions/ecs-context-cache.js';
-import type { AuditInput, AuditTarget } from '../../audit/record.js';
-import { describeAwsError } from '../../aws/errors.js';
-import type { AppContext } from '../../context.js';
-import { buildEcsContextBlocks, postureWarnings } from '../blocks/ecs-context.js';
-import { isCardId } from '../card-store.js';
+import type { AuditInput, AuditTarget } from '../../../audit/record.js';
+import { gatherEcsContext } from '../../../aws/ecs-context.js';
+import { EcsContextCache } from '../../../aws/ecs-context-cache.js';
+import { describeAwsError } from '../../../aws/errors.js';
+import type { AppContext } from '../../../context.js';
+import { buildEcsContextBlocks, postureWarnings } from '../../blocks/ecs-context.js';
+import { isCardId } from '../../card-store.js';
+import { slackCall, threadReply } from '../../card-sync.js';
 import { actor, type Click, refuse, tellClicker } from './click.js';
 
 /** One short-lived context cache per running app. */

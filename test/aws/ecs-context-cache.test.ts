@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { GatheredEcsContext } from '../../src/actions/ecs-context.js';
-import { EcsContextCache } from '../../src/actions/ecs-context-cache.js';
+import type { GatheredEcsContext } from '../../src/aws/ecs-context.js';
+import { EcsContextCache } from '../../src/aws/ecs-context-cache.js';
 
 const ok = {
   context: { task: { taskId: 't' } },

@@ -25,7 +25,7 @@ import type { CoveragePlan } from '../../commands/plan-store.js';
 import { describeAwsError } from '../aws/errors.js';
 import type { AppContext } from '../context.js';
 import { EcsGuardError, ErrorCode, isEcsGuardError } from '../errors.js';
-import { type ActionJobData, enqueueAction, registerActionProcessor } from './action-jobs.js';
+import { type ActionJobData, enqueueAction, registerActionProcessor } from '../queue/action-jobs.js';
 
 export const COVERAGE_ATTEMPTS = 3;
 const TAG = 'GuardDutyManaged';

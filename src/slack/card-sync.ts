@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.js';
-import type { CardState } from '../slack/blocks/card-state.js';
+import type { CardState } from './blocks/card-state.js';
 
 /**
  * Runs a Slack call, waiting out a 429 (the client rejects rate-limited calls rather than queueing

@@ -1,6 +1,6 @@
-import { ephemeral } from '../../actions/card-sync.js';
-import type { AuditTarget } from '../../audit/record.js';
-import type { AppContext } from '../../context.js';
+import type { AuditTarget } from '../../../audit/record.js';
+import type { AppContext } from '../../../context.js';
+import { ephemeral } from '../../card-sync.js';
 
 /** What a handler needs from a button click; the value is an opaque id, nothing else is trusted. */
 export interface Click {

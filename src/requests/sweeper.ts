@@ -3,7 +3,7 @@ import { enqueueAction } from '../queue/action-jobs.js';
 import type { Service } from '../service.js';
 import { actionsDeps } from './deps.js';
 import { expireRequest } from './expire.js';
-import type { ActionRequest } from './request-store.js';
+import type { ActionRequest } from './store.js';
 
 /** An approved request whose job has not finished after this long gets its job re-added. */
 export const REENQUEUE_AFTER_MS = 60_000;

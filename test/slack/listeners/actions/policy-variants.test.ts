@@ -2,10 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addFindingFor } from '../../../sandbox/aws/index.js';
-import { buttonsOf } from '../../../sandbox/slack/test-client.js';
-import { type Harness, PEOPLE, startHarness } from '../../helpers/harness.js';
-import { waitFor } from '../../helpers/wait.js';
+import { addFindingFor } from '../../../../sandbox/aws/index.js';
+import { buttonsOf } from '../../../../sandbox/slack/test-client.js';
+import { type Harness, PEOPLE, startHarness } from '../../../helpers/harness.js';
+import { waitFor } from '../../../helpers/wait.js';
 
 // Policy-file variants of the card actions: ECS context answered ephemerally, and Archive
 // requiring a second person (request, then someone else's approval).

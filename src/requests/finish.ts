@@ -1,8 +1,8 @@
 import type { AppContext } from '../context.js';
+import { syncCard, threadReply } from '../slack/card-sync.js';
 import { mrkdwn, principalMention } from '../slack/mrkdwn.js';
-import { syncCard, threadReply } from './card-sync.js';
 import { ACTION_LABEL, type ActionsDeps, requestTarget } from './deps.js';
-import type { ActionRequest } from './request-store.js';
+import type { ActionRequest } from './store.js';
 
 export interface Outcome {
   ok: boolean;

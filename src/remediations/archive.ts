@@ -1,10 +1,10 @@
 import { ArchiveFindingsCommand, ListDetectorsCommand } from '@aws-sdk/client-guardduty';
 import type { Job } from 'bullmq';
-import { finishRequest } from '../actions/finish.js';
 import type { AppContext } from '../context.js';
-import { type ActionJobData, registerActionProcessor } from './action-jobs.js';
-import { handleJobError } from './job-errors.js';
-import { startRequestJob } from './request-job.js';
+import { type ActionJobData, registerActionProcessor } from '../queue/action-jobs.js';
+import { handleJobError } from '../queue/job-errors.js';
+import { startRequestJob } from '../queue/request-job.js';
+import { finishRequest } from '../requests/finish.js';
 
 /**
  * Archives the finding of an approved request. Only the GuardDuty administrator can archive a

@@ -1,7 +1,7 @@
 import type { AuditTarget } from '../audit/record.js';
 import type { AppContext } from '../context.js';
 import { GroupResolver } from './membership.js';
-import { type ActionRequest, RequestStore } from './request-store.js';
+import { type ActionRequest, RequestStore } from './store.js';
 
 /** What the action handlers, jobs and the sweeper share beyond the AppContext. */
 export interface ActionsDeps {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canApprove, canReject, canRequest, canRetry, isIn } from '../../src/actions/policy.js';
 import type { ActionRule } from '../../src/config.js';
+import { canApprove, canReject, canRequest, canRetry, isIn } from '../../src/requests/policy.js';
 
 const groups = new Map([['SGROUP1', new Set(['UGROUPIE'])]]);
 const member = (p: string[], u: string) => isIn(p, u, groups);

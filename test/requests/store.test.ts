@@ -1,12 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  type ActionRequest,
-  isRequestId,
-  newRequestId,
-  RequestStore,
-} from '../../src/actions/request-store.js';
-import { stopReason } from '../../src/queue/stop-task-job.js';
 import { keyspace } from '../../src/redis.js';
+import { stopReason } from '../../src/remediations/stop-task.js';
+import { type ActionRequest, isRequestId, newRequestId, RequestStore } from '../../src/requests/store.js';
 import { dropPrefix, testPrefix, testRedis } from '../helpers/redis.js';
 
 const redis = testRedis();

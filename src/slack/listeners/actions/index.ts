@@ -1,5 +1,5 @@
 import type { App, BlockAction, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
-import type { AppContext } from '../../context.js';
+import type { AppContext } from '../../../context.js';
 import { type Click, clickFrom } from './click.js';
 import { handleEcsContext } from './context-click.js';
 import { handleApprove, handleReject, handleRetry } from './decision-click.js';

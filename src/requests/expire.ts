@@ -1,6 +1,6 @@
 import type { AppContext } from '../context.js';
+import { syncCard, threadReply } from '../slack/card-sync.js';
 import { principalMention } from '../slack/mrkdwn.js';
-import { syncCard, threadReply } from './card-sync.js';
 import { ACTION_LABEL, type ActionsDeps, requestTarget } from './deps.js';
 
 /**

@@ -1,12 +1,12 @@
 import { DescribeTasksCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import type { Job } from 'bullmq';
-import { finishRequest, type Outcome } from '../actions/finish.js';
-import type { ActionRequest } from '../actions/request-store.js';
 import { describeAwsError } from '../aws/errors.js';
 import type { AppContext } from '../context.js';
-import { type ActionJobData, registerActionProcessor } from './action-jobs.js';
-import { handleJobError } from './job-errors.js';
-import { startRequestJob } from './request-job.js';
+import { type ActionJobData, registerActionProcessor } from '../queue/action-jobs.js';
+import { handleJobError } from '../queue/job-errors.js';
+import { startRequestJob } from '../queue/request-job.js';
+import { finishRequest, type Outcome } from '../requests/finish.js';
+import type { ActionRequest } from '../requests/store.js';
 
 /** ECS caps StopTask's reason at 255 characters. */
 export const STOP_REASON_MAX = 255;

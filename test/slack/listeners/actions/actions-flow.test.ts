@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addFindingFor, type EcsTask } from '../../../sandbox/aws/index.js';
-import { buttonsOf } from '../../../sandbox/slack/test-client.js';
-import type { AuditRecord } from '../../../src/audit/record.js';
-import { type Harness, PEOPLE, startHarness } from '../../helpers/harness.js';
-import { waitFor } from '../../helpers/wait.js';
+import { addFindingFor, type EcsTask } from '../../../../sandbox/aws/index.js';
+import { buttonsOf } from '../../../../sandbox/slack/test-client.js';
+import type { AuditRecord } from '../../../../src/audit/record.js';
+import { type Harness, PEOPLE, startHarness } from '../../../helpers/harness.js';
+import { waitFor } from '../../../helpers/wait.js';
 
 // Signed clicks through /slack/events against the AWS and Slack emulators and real Redis:
 // request → approve → queued StopTask → card and thread, plus every refusal and race.

@@ -1,13 +1,13 @@
-import { syncCard, threadReply } from '../../actions/card-sync.js';
-import { ACTION_LABEL, type ActionsDeps, actionsDeps, requestTarget } from '../../actions/deps.js';
-import { expireRequest } from '../../actions/expire.js';
-import { canApprove, canReject, canRetry } from '../../actions/policy.js';
-import { type ActionRequest, isRequestId } from '../../actions/request-store.js';
-import { enqueueRequestJob } from '../../actions/sweeper.js';
-import type { AuditDetail } from '../../audit/record.js';
-import type { AppContext } from '../../context.js';
-import type { CardState } from '../blocks/card-state.js';
-import { principalMention } from '../mrkdwn.js';
+import type { AuditDetail } from '../../../audit/record.js';
+import type { AppContext } from '../../../context.js';
+import { ACTION_LABEL, type ActionsDeps, actionsDeps, requestTarget } from '../../../requests/deps.js';
+import { expireRequest } from '../../../requests/expire.js';
+import { canApprove, canReject, canRetry } from '../../../requests/policy.js';
+import { type ActionRequest, isRequestId } from '../../../requests/store.js';
+import { enqueueRequestJob } from '../../../requests/sweeper.js';
+import type { CardState } from '../../blocks/card-state.js';
+import { syncCard, threadReply } from '../../card-sync.js';
+import { principalMention } from '../../mrkdwn.js';
 import { actor, type Click, refuse, tellClicker } from './click.js';
 
 /** The request behind an Approve/Reject/Retry value, or a refusal (forged/unknown ids). */
