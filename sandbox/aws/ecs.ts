@@ -1,4 +1,5 @@
 import { AwsServiceError, ecsClusterNotFound, ecsInvalidParameter } from './aws-error.js';
+import { monitoringEnabled } from './coverage-health.js';
 import { page } from './paging.js';
 import { redeploy } from './redeploy.js';
 import type { RequestContext } from './request-context.js';
@@ -370,6 +371,9 @@ function tagResource(ctx: RequestContext, body: Body): Body {
     tags.splice(tags.length - add.length);
     throw new AwsServiceError('LimitExceededException', 400, 'The resource can have at most 50 tags.');
   }
+  const cluster = store(ctx).clusters.get(lastSegment(String(body.resourceArn)));
+  if (cluster?.tags === tags && add.some((t) => t.key === 'GuardDutyManaged' && t.value === 'true'))
+    monitoringEnabled(ctx.state, ctx.accountId, ctx.region, cluster);
   return {};
 }
 

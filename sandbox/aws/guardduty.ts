@@ -1,13 +1,15 @@
 import { AwsServiceError, gdBadRequest } from './aws-error.js';
+import { agentInjected, monitoringEnabled } from './coverage-health.js';
 import { type Condition, matchesCriteria, sortBy, validateCriterion, valuesAt } from './criteria.js';
 import { makeFinding } from './finding-factory.js';
+import { createFilter, deleteFilter, getFilter, listFilters, updateFilter } from './guardduty-filters.js';
 import type { GdRoute } from './guardduty-routes.js';
 import { randomHex } from './ids.js';
 import { page } from './paging.js';
 import type { RequestContext } from './request-context.js';
 import { RUNTIME_FINDING_TYPES } from './runtime-types.js';
 import { lastSegment, type RegionStore } from './state.js';
-import type { EcsTask, FilterRecord, WireCoverageResource, WireDetectorFeature } from './wire-types.js';
+import type { EcsTask, WireCoverageResource, WireDetectorFeature } from './wire-types.js';
 
 type Body = Record<string, unknown>;
 export interface GdInput {
@@ -95,6 +97,12 @@ function updateDetector(ctx: RequestContext, route: GdRoute, body: Body): Body {
     );
   const now = ctx.state.now();
   const sec = now / 1000;
+  const store = ctx.state.store(ctx.accountId, ctx.region);
+  const managedBefore = new Set(
+    [...store.clusters.values()]
+      .filter((c) => agentInjected(ctx.state, ctx.accountId, ctx.region, c))
+      .map((c) => c.clusterName),
+  );
   if (typeof body.enable === 'boolean') d.status = body.enable ? 'ENABLED' : 'DISABLED';
   if (typeof body.findingPublishingFrequency === 'string')
     d.findingPublishingFrequency = body.findingPublishingFrequency as typeof d.findingPublishingFrequency;
@@ -125,6 +133,9 @@ function updateDetector(ctx: RequestContext, route: GdRoute, body: Body): Body {
     }
   }
   d.updatedAt = new Date(now).toISOString();
+  // Tasks already running in a cluster monitoring now covers have no agent (relaunch needed).
+  for (const c of store.clusters.values())
+    if (!managedBefore.has(c.clusterName)) monitoringEnabled(ctx.state, ctx.accountId, ctx.region, c);
   return {};
 }
 
@@ -307,60 +318,6 @@ function getCoverageStatistics(ctx: RequestContext, route: GdRoute, body: Body):
   return { coverageStatistics: stats };
 }
 
-// ---- filters --------------------------------------------------------------------------------
-
-const FILTER_NAME = /^[A-Za-z0-9_.-]{3,64}$/;
-
-function createFilter(ctx: RequestContext, route: GdRoute, body: Body): Body {
-  const s = ownStore(ctx, route.detectorId);
-  const name = typeof body.name === 'string' ? body.name : '';
-  if (!FILTER_NAME.test(name))
-    throw gdBadRequest('The request is rejected because the filter name is not valid.');
-  if (s.filters.has(name))
-    throw gdBadRequest(`The request is rejected because a filter named ${name} already exists.`);
-  if (s.filters.size >= 100)
-    throw gdBadRequest('The request is rejected because the number of filters exceeds the limit of 100.');
-  const criterion = criterionOf(body);
-  if (!criterion) throw gdBadRequest('The request is rejected because findingCriteria is missing.');
-  validateCriterion(criterion, true);
-  const action = body.action === 'ARCHIVE' ? 'ARCHIVE' : 'NOOP';
-  const f: FilterRecord = {
-    name,
-    ...(typeof body.description === 'string' ? { description: body.description } : {}),
-    action,
-    rank: typeof body.rank === 'number' ? body.rank : s.filters.size + 1,
-    findingCriteria: { criterion },
-    tags: (body.tags as Record<string, string> | undefined) ?? {},
-  };
-  s.filters.set(name, f);
-  return { name };
-}
-
-function getFilterRecord(s: RegionStore, name: string | undefined): FilterRecord {
-  const f = name ? s.filters.get(name) : undefined;
-  if (!f) throw gdBadRequest(`The request is rejected because the filter ${name ?? ''} does not exist.`);
-  return f;
-}
-
-function listFilters(ctx: RequestContext, route: GdRoute, q: URLSearchParams): Body {
-  const s = ownStore(ctx, route.detectorId);
-  const p = paged([...s.filters.keys()], q.get('nextToken'), maxResults(q.get('maxResults')));
-  return { filterNames: p.items, nextToken: p.nextToken };
-}
-
-function updateFilter(ctx: RequestContext, route: GdRoute, body: Body): Body {
-  const f = getFilterRecord(ownStore(ctx, route.detectorId), route.filterName);
-  const criterion = criterionOf(body);
-  if (criterion) {
-    validateCriterion(criterion, true);
-    f.findingCriteria = { criterion };
-  }
-  if (body.action === 'ARCHIVE' || body.action === 'NOOP') f.action = body.action;
-  if (typeof body.rank === 'number') f.rank = body.rank;
-  if (typeof body.description === 'string') f.description = body.description;
-  return { name: f.name };
-}
-
 // ---- dispatch -------------------------------------------------------------------------------
 
 export function handleGuardDuty(ctx: RequestContext, input: GdInput): Body {
@@ -387,21 +344,15 @@ export function handleGuardDuty(ctx: RequestContext, input: GdInput): Body {
     case 'GetCoverageStatistics':
       return getCoverageStatistics(ctx, route, body);
     case 'CreateFilter':
-      return createFilter(ctx, route, body);
+      return createFilter(ownStore(ctx, route.detectorId), body, ctx.state.now());
     case 'ListFilters':
-      return listFilters(ctx, route, query);
-    case 'GetFilter': {
-      const f = getFilterRecord(ownStore(ctx, route.detectorId), route.filterName);
-      return { ...f };
-    }
+      return listFilters(ownStore(ctx, route.detectorId), query);
+    case 'GetFilter':
+      return getFilter(ownStore(ctx, route.detectorId), route.filterName);
     case 'UpdateFilter':
-      return updateFilter(ctx, route, body);
-    case 'DeleteFilter': {
-      const s = ownStore(ctx, route.detectorId);
-      getFilterRecord(s, route.filterName);
-      s.filters.delete(route.filterName as string);
-      return {};
-    }
+      return updateFilter(ownStore(ctx, route.detectorId), route.filterName, body, ctx.state.now());
+    case 'DeleteFilter':
+      return deleteFilter(ownStore(ctx, route.detectorId), route.filterName);
     default:
       throw new AwsServiceError(
         'BadRequestException',

@@ -1,48 +1,8 @@
+import { agentInjected, refreshCoverage } from './coverage-health.js';
 import type { RequestContext } from './request-context.js';
-import { addTask, isSidecar } from './seed.js';
-import { type AwsState, lastSegment } from './state.js';
+import { addTask } from './seed.js';
+import { lastSegment } from './state.js';
 import type { EcsClusterRecord, EcsServiceRecord, EcsTaskDefinition } from './wire-types.js';
-
-/**
- * What a new ECS deployment does to GuardDuty coverage: new Fargate tasks get the agent sidecar
- * when Runtime Monitoring manages the cluster (automated agent on and no `GuardDutyManaged=false`
- * tag, or the tag set to `true`), and a cluster whose running tasks all carry it turns HEALTHY.
- */
-export function agentInjected(
-  state: AwsState,
-  accountId: string,
-  region: string,
-  cluster: EcsClusterRecord,
-): boolean {
-  const d = state.store(accountId, region).detector;
-  const rm = d?.features.find((f) => f.name === 'RUNTIME_MONITORING');
-  if (d?.status !== 'ENABLED' || rm?.status !== 'ENABLED') return false;
-  const tag = cluster.tags.find((t) => t.key === 'GuardDutyManaged')?.value;
-  if (tag === 'true') return true;
-  const auto =
-    rm.additionalConfiguration?.find((a) => a.name === 'ECS_FARGATE_AGENT_MANAGEMENT')?.status === 'ENABLED';
-  return auto && tag !== 'false';
-}
-
-export function refreshCoverage(
-  state: AwsState,
-  accountId: string,
-  region: string,
-  cluster: EcsClusterRecord,
-): void {
-  const store = state.store(accountId, region);
-  const cov = store.coverage.get(cluster.clusterName);
-  if (!cov) return;
-  const running = [...store.tasks.values()].filter(
-    (t) => t.clusterArn === cluster.clusterArn && t.lastStatus === 'RUNNING' && t.launchType === 'FARGATE',
-  );
-  if (running.length === 0 || !running.every((t) => t.containers.some((c) => isSidecar(c.name)))) return;
-  cov.coverageStatus = 'HEALTHY';
-  delete cov.issue;
-  if (cov.resourceDetails.ecsClusterDetails?.fargateDetails)
-    cov.resourceDetails.ecsClusterDetails.fargateDetails.issues = [];
-  cov.updatedAt = state.now() / 1000;
-}
 
 /** Replaces the service's running tasks with `desiredCount` new ones under a new PRIMARY deployment. */
 export function redeploy(

@@ -345,7 +345,10 @@ export class AwsState {
     return m;
   }
 
-  /** Stores a finding (wire shape). ARCHIVE filters of the account or its admin suppress it. */
+  /**
+   * Stores a finding (wire shape). ARCHIVE filters (suppression rules) of the account or its
+   * administrator archive it as it arrives; findings already stored are not archived retroactively.
+   */
   addFinding(finding: WireFinding): WireFinding {
     this.ensureDetector(finding.accountId, finding.region);
     if (!finding.service.archived && this.suppressed(finding)) finding.service.archived = true;
@@ -388,6 +391,8 @@ export class AwsState {
     f.service.eventLastSeen = iso;
     f.updatedAt = iso;
     if (opts.patch) Object.assign(f, opts.patch);
+    // Suppression rules apply to active, ongoing findings: a new occurrence that matches is archived.
+    if (!f.service.archived && this.suppressed(f)) f.service.archived = true;
     return f;
   }
 

@@ -244,4 +244,11 @@ export interface FilterRecord {
   rank: number;
   findingCriteria: { criterion?: Record<string, Record<string, unknown>> };
   tags: Record<string, string>;
+  /** epoch seconds */
+  createdAt?: number;
+  /** epoch seconds */
+  updatedAt?: number;
+  version?: number;
+  /** CreateFilter's idempotency token (not returned by GetFilter). */
+  clientToken?: string;
 }
