@@ -127,7 +127,7 @@ describe('GuardDuty filters as the service model says', () => {
     ];
     for (const input of bad) {
       await expect(
-        c.gd.send(new CreateFilterCommand({ DetectorId: detectorId, ...(input as never) })),
+        c.gd.send(new CreateFilterCommand({ DetectorId: detectorId, ...input } as never)),
         input.Name,
       ).rejects.toBeInstanceOf(BadRequestException);
     }
