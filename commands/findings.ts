@@ -4,8 +4,9 @@ import { EcsGuardError, ErrorCode } from '../src/errors.js';
 import type { Finding, SeverityLabel } from '../src/findings/model.js';
 import { severityAtLeast } from '../src/findings/severity.js';
 import type { FindingRecord } from '../src/findings/store.js';
+import { archiveUrl } from '../src/slack/archive-url.js';
 import { clusterArg, durationArg, intArg } from './args.js';
-import { archiveUrl, buildFindingsReply, type FindingRow } from './blocks/findings.js';
+import { buildFindingsReply, type FindingRow } from './blocks/findings.js';
 import type { Subcommand } from './types.js';
 
 const SCAN_MAX = 2000;

@@ -112,12 +112,24 @@ export function registerCommands(app: App, ctx: AppContext): void {
     await ack();
     const share = parsed.args.share;
     const reply = async (r: Reply) => {
-      await respond({
-        response_type: share ? 'in_channel' : 'ephemeral',
-        replace_original: false,
-        text: r.text,
-        ...(r.blocks ? { blocks: r.blocks } : {}),
-      } as RespondArguments);
+      const send = (blocks: unknown[] | undefined) =>
+        respond({
+          response_type: share ? 'in_channel' : 'ephemeral',
+          replace_original: false,
+          text: r.text,
+          ...(blocks ? { blocks } : {}),
+        } as RespondArguments);
+      if (!r.fallbackBlocks) return void (await send(r.blocks));
+      try {
+        await send(r.blocks);
+      } catch (err) {
+        // e.g. a table block Slack will not take here: the same answer as text lines.
+        ctx.log.warn(
+          { err: (err as Error).message, subcommand: parsed.command.name },
+          'reply refused; sending the text layout',
+        );
+        await send(r.fallbackBlocks);
+      }
     };
     const name = parsed.command.name;
     // After the ack, in the bounded handler pool (see ctx.work).

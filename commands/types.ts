@@ -5,6 +5,8 @@ import type { ArgSpec, ParsedArgs } from './args.js';
 export interface Reply {
   text: string;
   blocks?: unknown[];
+  /** Sent instead of `blocks` when Slack refuses them (e.g. a client or surface without the table block). */
+  fallbackBlocks?: unknown[];
 }
 
 /** One `/ecs-guard` invocation, after the ack, with its arguments parsed. */

@@ -1,7 +1,8 @@
 /** Block Kit answers of `/ecs-guard coverage`. Pure functions of coverage rows. */
 import { type CoverageRow, healthyShare, remediationFor } from '../../src/aws/coverage.js';
-import { context, fieldsSection, header, section, slackDate } from '../../src/slack/blocks/parts.js';
-import { mrkdwn } from '../../src/slack/mrkdwn.js';
+import { context, fieldsSection, header, section, slackDate, table } from '../../src/slack/blocks/parts.js';
+import { coverageStatus, coverageWord } from '../../src/slack/blocks/status-words.js';
+import { mrkdwn, plain } from '../../src/slack/mrkdwn.js';
 import type { Reply } from '../types.js';
 import { BUDGET, packLines } from './common.js';
 
@@ -14,8 +15,6 @@ export interface RegionError {
   region: string;
   message: string;
 }
-
-const icon = (status: string) => (status === 'HEALTHY' ? ':large_green_circle:' : ':red_circle:');
 
 /** Unhealthy first, then by account, region and name. */
 export function sortCoverage(rows: CoverageRow[]): CoverageRow[] {
@@ -32,10 +31,10 @@ function instances(r: CoverageRow): string | undefined {
   return r.compatibleInstances > 0 ? `${r.coveredInstances}/${r.compatibleInstances} instances` : undefined;
 }
 
-/** One line per cluster: status, name, where, management, instances, issue, last update. */
+/** One line per cluster: status word, name, where, management, instances, issue, last update. */
 export function coverageLine(r: CoverageRow, showAccount: boolean): string {
   const parts = [
-    `${icon(r.status)} *${mrkdwn(r.cluster, 120)}*`,
+    `${coverageStatus(r.status)} *${mrkdwn(r.cluster, 120)}*`,
     showAccount ? r.accountId : undefined,
     r.region,
     r.managementType,
@@ -46,6 +45,51 @@ export function coverageLine(r: CoverageRow, showAccount: boolean): string {
   return parts.filter(Boolean).join(' · ');
 }
 
+/** Characters of table cells per summary (well inside the ~12k text a message may carry). */
+const TABLE_TEXT_BUDGET = 7000;
+
+/** `2026-01-02 13:04 UTC`: table cells are plain text, so no `<!date>` formatting there. */
+const utc = (ms: number | undefined): string =>
+  ms === undefined ? '–' : `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+/** The summary's table rows (header first), as many as fit the row and text budget. */
+function coverageTable(sorted: CoverageRow[], showAccount: boolean): { block: unknown; shown: number } {
+  const header = [
+    'Status',
+    'Cluster',
+    ...(showAccount ? ['Account'] : []),
+    'Region',
+    'Management',
+    'EC2 instances',
+    'Issue',
+    'Updated',
+  ];
+  const rows: string[][] = [];
+  let used = header.join('').length;
+  for (const r of sorted) {
+    const row = [
+      coverageWord(r.status),
+      plain(r.cluster, 80),
+      ...(showAccount ? [r.accountId] : []),
+      r.region,
+      r.managementType ?? '–',
+      r.compatibleInstances > 0 ? `${r.coveredInstances}/${r.compatibleInstances}` : '–',
+      r.status === 'HEALTHY' ? '–' : plain(r.issue ?? r.issues[0] ?? 'unhealthy', 80),
+      utc(r.updatedAt),
+    ];
+    const len = row.reduce((n, c) => n + c.length, 0);
+    if (rows.length >= 99 || used + len > TABLE_TEXT_BUDGET) break;
+    rows.push(row);
+    used += len;
+  }
+  return { block: table(header, rows, 'cov-table', { cellMax: 80 }), shown: rows.length };
+}
+
+/**
+ * `/ecs-guard coverage`: a Block Kit table (status WORD, cluster, where, issue), unhealthy first,
+ * with the same rows as text lines in `fallbackBlocks` (sent when Slack refuses the table) and
+ * the unhealthy clusters named in the notification text.
+ */
 export function buildCoverageSummary(input: {
   rows: CoverageRow[];
   stats: { healthy: number; unhealthy: number };
@@ -59,29 +103,50 @@ export function buildCoverageSummary(input: {
   const summary =
     total === 0
       ? `No ECS clusters in GuardDuty coverage for ${where}.`
-      : `*${stats.healthy} of ${total} ECS clusters healthy (${share}%)* · ${stats.unhealthy} unhealthy · ${where}`;
+      : `*${stats.healthy} of ${total} ECS clusters HEALTHY (${share}%)* · ${stats.unhealthy} UNHEALTHY · ${where}`;
   const accounts = new Set(rows.map((r) => r.accountId));
-  const lines = sortCoverage(rows).map((r) => coverageLine(r, accounts.size > 1 || !scope.accountId));
-  const blocks: unknown[] = [header('GuardDuty ECS coverage', 'cov-header'), section(summary, 'cov-summary')];
+  const showAccount = accounts.size > 1 || !scope.accountId;
+  const sorted = sortCoverage(rows);
+  const head: unknown[] = [header('GuardDuty ECS coverage', 'cov-header'), section(summary, 'cov-summary')];
   const errors = (input.errors ?? []).slice(0, 5);
-  const reserved = blocks.length + errors.length + 2;
-  const packed = packLines(lines, 'cov-list', {
-    maxBlocks: BUDGET.blocks - reserved,
-    maxText: BUDGET.text - summary.length - errors.reduce((n, e) => n + Math.min(e.message.length, 600), 0),
-    moreHint: '(unhealthy listed first; narrow with `--account`, `--region` or a cluster name)',
-  });
-  blocks.push(...packed.blocks);
-  for (const [i, e] of errors.entries()) {
-    blocks.push(section(`:warning: *${e.region}*: ${mrkdwn(e.message, 600)}`, `cov-error-${i}`));
-  }
-  blocks.push(
-    context(["`/ecs-guard coverage <cluster>` shows a cluster's issues and how to fix them"], 'cov-foot'),
+  const errorBlocks = errors.map((e, i) =>
+    section(`:warning: *${e.region}*: ${mrkdwn(e.message, 600)}`, `cov-error-${i}`),
   );
+  const foot = context(
+    ["`/ecs-guard coverage <cluster>` shows a cluster's issues and how to fix them"],
+    'cov-foot',
+  );
+  const moreHint = '(UNHEALTHY listed first; narrow with `--account`, `--region` or a cluster name)';
+
+  // Line layout: the fallback, and the whole answer when there is nothing to tabulate.
+  const lines = sorted.map((r) => coverageLine(r, showAccount));
+  const packed = packLines(lines, 'cov-list', {
+    maxBlocks: BUDGET.blocks - (head.length + errors.length + 2),
+    maxText: BUDGET.text - summary.length - errors.reduce((n, e) => n + Math.min(e.message.length, 600), 0),
+    moreHint,
+  });
+  const fallbackBlocks = [...head, ...packed.blocks, ...errorBlocks, foot];
+
+  const unhealthy = sorted.filter((r) => coverageWord(r.status) !== 'HEALTHY').map((r) => r.cluster);
+  const named = unhealthy.length
+    ? ` · UNHEALTHY: ${plain(unhealthy.slice(0, 20).join(', '), 1500)}${unhealthy.length > 20 ? ` and ${unhealthy.length - 20} more` : ''}`
+    : '';
   const text =
     total === 0
       ? summary.replace(/\*/g, '')
-      : `${stats.healthy} of ${total} ECS clusters healthy (${share}%)`;
-  return { text, blocks };
+      : `${stats.healthy} of ${total} ECS clusters HEALTHY (${share}%)${named}`;
+  if (sorted.length === 0) return { text, blocks: fallbackBlocks };
+
+  const t = coverageTable(sorted, showAccount);
+  const more = sorted.length - t.shown;
+  const blocks = [
+    ...head,
+    t.block,
+    ...(more > 0 ? [context([`…and ${more} more ${moreHint}`], 'cov-table-more')] : []),
+    ...errorBlocks,
+    foot,
+  ];
+  return { text, blocks, fallbackBlocks };
 }
 
 /** One cluster (possibly in several accounts/regions): status, details, each issue with its fix. */
@@ -94,7 +159,7 @@ export function buildCoverageDetail(cluster: string, rows: CoverageRow[], scope:
   const blocks: unknown[] = [header(`Coverage: ${cluster}`, 'cov-header')];
   for (const [i, r] of rows.slice(0, 4).entries()) {
     blocks.push(
-      section(`${icon(r.status)} *${r.status}* · account ${r.accountId} · ${r.region}`, `cov-${i}-status`),
+      section(`${coverageStatus(r.status)} · account ${r.accountId} · ${r.region}`, `cov-${i}-status`),
       fieldsSection(
         [
           `*Management*\n${r.managementType ?? 'unknown'}`,
@@ -116,5 +181,5 @@ export function buildCoverageDetail(cluster: string, rows: CoverageRow[], scope:
   }
   if (rows.length > 4) blocks.push(context([`…and ${rows.length - 4} more accounts/regions`], 'cov-more'));
   const worst = rows.find((r) => r.status !== 'HEALTHY') ?? rows[0];
-  return { text: `Coverage of ${cluster}: ${worst?.status ?? 'unknown'}`, blocks };
+  return { text: `Coverage of ${cluster}: ${coverageWord(worst?.status)}`, blocks };
 }

@@ -2,6 +2,7 @@
 import type { Finding } from '../../src/findings/model.js';
 import { SEVERITY_EMOJI } from '../../src/findings/severity.js';
 import { context, header, section, slackDate } from '../../src/slack/blocks/parts.js';
+import { findingStateWord } from '../../src/slack/blocks/status-words.js';
 import { code, link, mrkdwn } from '../../src/slack/mrkdwn.js';
 import type { Reply } from '../types.js';
 import { BUDGET, packLines } from './common.js';
@@ -13,22 +14,18 @@ export interface FindingRow {
   state: string;
 }
 
-/** `https://slack.com/archives/<channel>/p<ts without the dot>`: Slack redirects it to the message. */
-export function archiveUrl(channel: string, ts: string): string | undefined {
-  if (!/^[CGD][A-Z0-9]+$/.test(channel) || !/^\d+\.\d+$/.test(ts)) return undefined;
-  return `https://slack.com/archives/${channel}/p${ts.replace('.', '')}`;
-}
-
 export function findingLine(r: FindingRow): string {
   const f = r.finding;
   const where = [f.clusterName, f.service ? `svc ${f.service}` : undefined, f.taskId?.slice(0, 12)]
     .filter(Boolean)
     .map((s) => mrkdwn(s as string, 120))
     .join(' / ');
-  const card = r.cardUrl ? link(r.cardUrl, 'card') : `_${r.state}_`;
+  const card = r.cardUrl
+    ? `${findingStateWord(r.state)} ${link(r.cardUrl, 'card')}`
+    : `*${findingStateWord(r.state)}*`;
   const flags = [
-    f.archived ? 'archived' : undefined,
-    f.sample ? 'sample' : undefined,
+    f.archived ? 'ARCHIVED' : undefined,
+    f.sample ? 'SAMPLE' : undefined,
     f.count > 1 ? `×${f.count}` : undefined,
   ]
     .filter(Boolean)

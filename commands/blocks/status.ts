@@ -1,5 +1,6 @@
 /** Block Kit answer of `/ecs-guard status`. Pure. */
 import { context, header, section, slackDate } from '../../src/slack/blocks/parts.js';
+import { checkStatus } from '../../src/slack/blocks/status-words.js';
 import { mrkdwn } from '../../src/slack/mrkdwn.js';
 import type { Reply } from '../types.js';
 import { packLines } from './common.js';
@@ -44,33 +45,44 @@ export const formatLag = (ms: number): string =>
       ? `${Math.round(ms / 60_000)}m`
       : `${Math.round(ms / 3_600_000)}h`;
 
+/** A poll is LATE when its lag passes three intervals. */
+const isLate = (s: StatusInput, p: PollStatus): boolean =>
+  s.pollSeconds > 0 && p.at !== undefined && (p.lagMs ?? 0) > s.pollSeconds * 3000;
+
+/** Every state in words (OK, FAILED, MISSING, LATE, OFF), an emoji beside it, never instead of it. */
 export function buildStatusReply(s: StatusInput): Reply {
   const accountLines = s.accounts.map((a) => {
     const who = a.error
-      ? `:x: ${mrkdwn(a.error, 400)}`
-      : `:white_check_mark: \`${mrkdwn(a.arn ?? '?', 200)}\``;
+      ? `${checkStatus('FAILED')} ${mrkdwn(a.error, 400)}`
+      : `${checkStatus('OK')} \`${mrkdwn(a.arn ?? '?', 200)}\``;
     const dets = a.detectors
       .map(
         (d) =>
-          `${d.region}: ${d.detectorId ? `\`${d.detectorId}\`` : `:warning: ${mrkdwn(d.error ?? 'no detector', 200)}`}`,
+          `${d.region}: ${d.detectorId ? `${checkStatus('OK')} \`${d.detectorId}\`` : `${checkStatus('MISSING')} ${mrkdwn(d.error ?? 'no detector', 200)}`}`,
       )
       .join(' · ');
     return `*${a.accountId}*${a.home ? ' (home)' : ''} ${who}\n   detectors: ${dets || 'n/a'}`;
   });
   const pollLines = s.polls.map((p) =>
     p.at === undefined
-      ? `• ${p.region}: ${s.pollSeconds === 0 ? 'polling off' : 'no poll yet'}`
-      : `• ${p.region}: last poll ${slackDate(p.at)} (${formatLag(p.lagMs ?? 0)} ago${s.pollSeconds > 0 && (p.lagMs ?? 0) > s.pollSeconds * 3000 ? ' :warning: late' : ''}) · ${p.listed ?? 0} listed, ${p.new ?? 0} new`,
+      ? `• ${p.region}: ${s.pollSeconds === 0 ? `${checkStatus('OFF')} polling off` : `${checkStatus('WAITING')} no poll yet`}`
+      : `• ${p.region}: ${checkStatus(isLate(s, p) ? 'LATE' : 'OK')} last poll ${slackDate(p.at)} (${formatLag(p.lagMs ?? 0)} ago) · ${p.listed ?? 0} listed, ${p.new ?? 0} new`,
   );
   const queueLines = s.queues.map((q) =>
     q.counts
-      ? `• \`${q.name}\`: ${q.counts.waiting} waiting, ${q.counts.active} active, ${q.counts.delayed} delayed, ${q.counts.failed} failed`
-      : `• \`${q.name}\`: :x: ${mrkdwn(q.error ?? 'unknown', 200)}`,
+      ? `• \`${q.name}\`: ${checkStatus(q.counts.failed > 0 ? 'FAILED' : 'OK')} ${q.counts.waiting} waiting, ${q.counts.active} active, ${q.counts.delayed} delayed, ${q.counts.failed} failed`
+      : `• \`${q.name}\`: ${checkStatus('FAILED')} ${mrkdwn(q.error ?? 'unknown', 200)}`,
   );
+  const problems =
+    s.accounts.filter((a) => a.error || a.detectors.some((d) => !d.detectorId)).length +
+    s.polls.filter((p) => isLate(s, p)).length +
+    s.queues.filter((q) => !q.counts).length;
+  const overall = problems ? `:x: *UNHEALTHY*: ${problems} problem(s) below` : ':white_check_mark: *HEALTHY*';
   return {
-    text: `ecs-guard ${s.version}: ${s.accounts.length} account(s), ${s.regions.length} region(s), ${s.pendingApprovals} pending approval(s)`,
+    text: `ecs-guard ${s.version}: ${problems ? 'UNHEALTHY' : 'HEALTHY'} · ${s.accounts.length} account(s), ${s.regions.length} region(s), ${s.pendingApprovals} pending approval(s)`,
     blocks: [
       header(`ecs-guard status (v${s.version})`, 'status-header'),
+      section(overall, 'status-overall'),
       section('*AWS identities*', 'status-aws-title'),
       ...packLines(accountLines, 'status-aws', { maxBlocks: 4, maxText: 4000, moreHint: 'accounts' }).blocks,
       section(`*Polling* (every ${s.pollSeconds}s)\n${pollLines.join('\n') || 'no regions'}`, 'status-poll'),

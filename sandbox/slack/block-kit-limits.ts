@@ -33,6 +33,10 @@ export const LIMITS = {
   contextElements: 10,
   actionsElements: 25,
   markdownBlock: 12_000,
+  /** Table block (docs.slack.dev/reference/block-kit/blocks/table-block): rows, cells per row, column settings. */
+  tableRows: 100,
+  tableCells: 20,
+  tableColumnSettings: 20,
   imageAltText: 2000,
   imageUrl: 3000,
 } as const;
@@ -48,7 +52,10 @@ const MESSAGE_BLOCKS = new Set([
   'markdown',
   'video',
   'file',
+  'table',
 ]);
+/** Blocks Slack accepts in messages only (a table in a modal is rejected). */
+const MESSAGE_ONLY_BLOCKS = new Set(['table']);
 const MODAL_ONLY_BLOCKS = new Set(['input']);
 
 const INTERACTIVE_ELEMENTS = new Set([
@@ -233,6 +240,63 @@ function checkContext(p: Problems, b: Obj, ptr: string): void {
   });
 }
 
+/**
+ * A table: 1–100 rows, each 1–20 cells of `raw_text` (non-empty `text`) or `rich_text`
+ * (`elements`); at most 20 `column_settings` with `align` left|center|right and boolean `is_wrapped`.
+ */
+function checkTable(p: Problems, b: Obj, ptr: string): void {
+  if (!Array.isArray(b.rows) || b.rows.length === 0) {
+    p.add('must provide at least 1 item', `${ptr}/rows`);
+    return;
+  }
+  if (b.rows.length > LIMITS.tableRows)
+    p.add(`must provide no more than ${LIMITS.tableRows} items`, `${ptr}/rows`);
+  b.rows.forEach((row, r) => {
+    const rp = `${ptr}/rows/${r}`;
+    if (!Array.isArray(row) || row.length === 0) {
+      p.add('must provide at least 1 item', rp);
+      return;
+    }
+    if (row.length > LIMITS.tableCells) p.add(`must provide no more than ${LIMITS.tableCells} items`, rp);
+    row.forEach((cell, c) => {
+      const cp = `${rp}/${c}`;
+      if (isObj(cell) && cell.type === 'raw_text') {
+        if (typeof cell.text !== 'string' || cell.text.length === 0)
+          p.add('must be more than 0 characters', `${cp}/text`);
+      } else if (isObj(cell) && cell.type === 'rich_text') {
+        if (!Array.isArray(cell.elements)) p.add('must provide elements', `${cp}/elements`);
+      } else {
+        p.add(
+          `table cell type must be raw_text or rich_text, got ${JSON.stringify(isObj(cell) ? cell.type : cell)}`,
+          cp,
+        );
+      }
+    });
+  });
+  if (b.column_settings !== undefined) {
+    if (!Array.isArray(b.column_settings)) {
+      p.add('column_settings must be an array', `${ptr}/column_settings`);
+      return;
+    }
+    if (b.column_settings.length > LIMITS.tableColumnSettings) {
+      p.add(`must provide no more than ${LIMITS.tableColumnSettings} items`, `${ptr}/column_settings`);
+    }
+    b.column_settings.forEach((s, i) => {
+      const sp = `${ptr}/column_settings/${i}`;
+      if (s === null) return; // Slack allows null to keep a column's default
+      if (!isObj(s)) {
+        p.add('must be an object', sp);
+        return;
+      }
+      if (s.align !== undefined && !['left', 'center', 'right'].includes(s.align as string)) {
+        p.add('must be one of left, center, right', `${sp}/align`);
+      }
+      if (s.is_wrapped !== undefined && typeof s.is_wrapped !== 'boolean')
+        p.add('must be a boolean', `${sp}/is_wrapped`);
+    });
+  }
+}
+
 function checkBlock(p: Problems, b: unknown, ptr: string, surface: Surface): void {
   if (!isObj(b)) {
     p.add('must be a block object', ptr);
@@ -241,7 +305,9 @@ function checkBlock(p: Problems, b: unknown, ptr: string, surface: Surface): voi
   const type = b.type;
   const known =
     typeof type === 'string' &&
-    (MESSAGE_BLOCKS.has(type) || (surface === 'modal' && MODAL_ONLY_BLOCKS.has(type)));
+    (surface === 'modal'
+      ? (MESSAGE_BLOCKS.has(type) && !MESSAGE_ONLY_BLOCKS.has(type)) || MODAL_ONLY_BLOCKS.has(type)
+      : MESSAGE_BLOCKS.has(type));
   if (!known) {
     p.add(`unknown block type ${JSON.stringify(type)}`, `${ptr}/type`);
     return;
@@ -268,6 +334,9 @@ function checkBlock(p: Problems, b: unknown, ptr: string, surface: Surface): voi
       if (typeof b.text !== 'string' || b.text.length === 0) p.add('must provide text', `${ptr}/text`);
       maxLen(p, b.text, LIMITS.markdownBlock, `${ptr}/text`);
       break;
+    case 'table':
+      checkTable(p, b, ptr);
+      break;
     case 'input':
       checkText(p, b.label, `${ptr}/label`, { max: 2000, only: 'plain_text' });
       checkElement(p, b.element, `${ptr}/element`, false);
@@ -291,9 +360,12 @@ export function validateBlocks(blocks: unknown, opts: ValidateOptions): string[]
   const max = opts.surface === 'modal' ? LIMITS.blocksPerModal : LIMITS.blocksPerMessage;
   if (blocks.length > max) p.add(`must provide no more than ${max} items`, base);
   const blockIds = new Set<string>();
+  let tables = 0;
   blocks.forEach((b, i) => {
     const ptr = `${base}/${i}`;
     checkBlock(p, b, ptr, opts.surface);
+    // Slack allows one table per message (`only_one_table_allowed`).
+    if (isObj(b) && b.type === 'table' && ++tables === 2) p.add('only_one_table_allowed', ptr);
     const id = isObj(b) ? b.block_id : undefined;
     if (typeof id === 'string') {
       if (blockIds.has(id)) p.add(`block_id ${JSON.stringify(id)} already exists`, `${ptr}/block_id`);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildAuditReply, buildVerifyReply } from '../../commands/blocks/audit.js';
 import { packLines } from '../../commands/blocks/common.js';
 import { buildCoverageDetail, buildCoverageSummary, sortCoverage } from '../../commands/blocks/coverage.js';
-import { archiveUrl, buildFindingsReply } from '../../commands/blocks/findings.js';
+import { buildFindingsReply } from '../../commands/blocks/findings.js';
 import { buildPlanDecided, buildPlanMessage, CONFIRM_ACTION } from '../../commands/blocks/plan.js';
 import { buildStatusReply } from '../../commands/blocks/status.js';
 import { buildHelp } from '../../commands/help.js';
@@ -13,6 +13,7 @@ import type { AuditRecord } from '../../src/audit/record.js';
 import { type CoverageRow, healthyShare, remediationFor } from '../../src/aws/coverage.js';
 import type { Finding } from '../../src/findings/model.js';
 import { uncoveredServices } from '../../src/remediations/cluster-monitoring.js';
+import { archiveUrl } from '../../src/slack/archive-url.js';
 import { assertWithinBlockKitLimits, collectTexts } from '../helpers/block-kit.js';
 
 const row = (i: number, healthy: boolean, extra: Partial<CoverageRow> = {}): CoverageRow => ({
@@ -36,22 +37,52 @@ const row = (i: number, healthy: boolean, extra: Partial<CoverageRow> = {}): Cov
 const text = (r: { blocks?: unknown[] }) => collectTexts(r.blocks ?? []).join('\n');
 
 describe('coverage blocks', () => {
-  it('300 clusters: within Block Kit limits, summary share, unhealthy first, "and N more"', () => {
-    const rows = Array.from({ length: 300 }, (_, i) => row(i, i % 3 !== 0));
-    const stats = { healthy: 200, unhealthy: 100 };
+  /** The status cells of the coverage table (header row excluded). */
+  const tableStatuses = (blocks: unknown[] = []): string[] => {
+    const t = blocks.find((b) => (b as { type?: string }).type === 'table') as
+      | { rows: { text: string }[][] }
+      | undefined;
+    return (t?.rows ?? []).slice(1).map((r) => r[0]?.text ?? '');
+  };
+
+  it('300 clusters: one table with status WORDS, unhealthy first, "and N more"; the line fallback too', () => {
+    const rows = Array.from({ length: 300 }, (_, i) => row(i, i % 10 !== 0));
+    const stats = { healthy: 270, unhealthy: 30 };
     const r = buildCoverageSummary({ rows, stats, scope: { regions: ['us-east-1'] } });
     assertWithinBlockKitLimits(r.blocks ?? [], r.text);
     const t = text(r);
-    expect(t).toContain('200 of 300 ECS clusters healthy (67%)');
-    expect(t).toMatch(/…and \d+ more/);
-    const listed = [...t.matchAll(/:(red|large_green)_circle:/g)].map((m) => m[1]);
-    expect(listed.length).toBeGreaterThan(20);
+    expect(t).toContain('270 of 300 ECS clusters HEALTHY (90%)');
+    const statuses = tableStatuses(r.blocks);
+    expect(statuses.length).toBeGreaterThan(20);
+    expect(statuses.length).toBeLessThanOrEqual(99);
+    expect(new Set(statuses)).toEqual(new Set(['UNHEALTHY', 'HEALTHY']));
     // every unhealthy cluster comes before any healthy one
-    const firstGreen = listed.indexOf('large_green');
-    if (firstGreen >= 0) expect(firstGreen).toBeGreaterThan(listed.lastIndexOf('red'));
-    expect(listed[0]).toBe('red');
+    expect(statuses.indexOf('HEALTHY')).toBeGreaterThan(statuses.lastIndexOf('UNHEALTHY'));
     const more = Number(/…and (\d+) more/.exec(t)?.[1]);
-    expect(listed.length + more).toBe(300);
+    expect(statuses.length + more).toBe(300);
+    // the notification text names unhealthy clusters in words
+    expect(r.text).toContain('UNHEALTHY: cluster-000');
+    // The fallback: the same order as lines, each with the status word beside its emoji.
+    const fb = r.fallbackBlocks ?? [];
+    assertWithinBlockKitLimits(fb, r.text);
+    const ft = collectTexts(fb).join('\n');
+    const listed = [...ft.matchAll(/:(red|large_green)_circle: \*(UNHEALTHY|HEALTHY)\*/g)].map((m) => m[2]);
+    expect(listed.length).toBeGreaterThan(20);
+    expect(listed[0]).toBe('UNHEALTHY');
+    expect(listed.indexOf('HEALTHY')).toBeGreaterThan(listed.lastIndexOf('UNHEALTHY'));
+    expect(listed.length + Number(/…and (\d+) more/.exec(ft)?.[1])).toBe(300);
+    expect(fb.some((b) => (b as { type: string }).type === 'table')).toBe(false);
+  });
+
+  it('no status is shown by colour alone (every emoji has its word)', () => {
+    const r = buildCoverageDetail('batch-jobs', [row(1, false, { cluster: 'batch-jobs' }), row(2, true)], {
+      regions: ['us-east-1'],
+    });
+    const t = text(r);
+    expect(t).toContain(':red_circle: *UNHEALTHY*');
+    expect(t).toContain(':large_green_circle: *HEALTHY*');
+    expect(t.match(/:(red|large_green)_circle:(?! \*(UN)?HEALTHY\*)/g)).toBeNull();
+    expect(r.text).toBe('Coverage of batch-jobs: UNHEALTHY');
   });
 
   it('hostile cluster names and long issues stay escaped and inside limits', () => {
@@ -64,7 +95,10 @@ describe('coverage blocks', () => {
       scope: { regions: ['us-east-1'] },
     });
     assertWithinBlockKitLimits(r.blocks ?? [], r.text);
+    assertWithinBlockKitLimits(r.fallbackBlocks ?? [], r.text);
     expect(text(r)).not.toContain('<!channel>');
+    expect(collectTexts(r.fallbackBlocks ?? []).join('')).not.toContain('<!channel>');
+    expect(r.text).not.toContain('<!channel>');
   });
 
   it('sorts unhealthy first, then by name', () => {
@@ -233,7 +267,7 @@ describe('findings, audit, status, help blocks', () => {
     }));
     const r = buildFindingsReply(rows, 'last 24h', 100);
     assertWithinBlockKitLimits(r.blocks ?? [], r.text);
-    expect(text(r)).toContain('<https://slack.com/archives/CALERTS001/p1767000000000000|card>');
+    expect(text(r)).toContain('POSTED <https://slack.com/archives/CALERTS001/p1767000000000000|card>');
     expect(text(r)).not.toContain('<@U1>');
   });
 
@@ -278,8 +312,11 @@ describe('findings, audit, status, help blocks', () => {
       pendingApprovals: 4,
     });
     assertWithinBlockKitLimits(s.blocks ?? [], s.text);
-    expect(text(s)).toContain('1 waiting, 0 active, 2 delayed, 3 failed');
-    expect(text(s)).toContain(':warning: late');
+    expect(text(s)).toContain(':x: *FAILED* 1 waiting, 0 active, 2 delayed, 3 failed');
+    expect(text(s)).toContain(':warning: *LATE* last poll');
+    expect(text(s)).toContain(':white_check_mark: *OK* `arn:aws:sts::1:assumed-role/x`');
+    expect(text(s)).toContain('*UNHEALTHY*: 1 problem(s) below');
+    expect(s.text).toContain('UNHEALTHY');
     const h = buildHelp();
     assertWithinBlockKitLimits(h.blocks ?? [], h.text);
     for (const u of USAGE) expect(text(h)).toContain(`/ecs-guard ${u.usage}`);

@@ -84,19 +84,32 @@ describe('/ecs-guard slash commands', () => {
   it('coverage: summary over accounts with the healthy share, unhealthy first', async () => {
     const m = await run('coverage');
     const t = textOf(m);
-    expect(t).toContain('3 of 4 ECS clusters healthy (75%)');
+    expect(t).toContain('3 of 4 ECS clusters HEALTHY (75%)');
+    // the list is a table; its status column says the state in words
+    const table = m.blocks?.find((b) => (b as { type?: string }).type === 'table');
+    expect(table).toBeDefined();
+    expect(JSON.stringify(table)).toContain('"UNHEALTHY"');
     for (const c of ['prod-web', 'batch-jobs', 'legacy-ec2', 'payments']) expect(t).toContain(c);
     expect(t.indexOf('batch-jobs')).toBeLessThan(t.indexOf('prod-web'));
-    expect(t).toContain('1/2 instances'); // legacy-ec2 on EC2
+    expect(t).toContain('1/2'); // legacy-ec2 on EC2: covered / compatible instances
     expect(t).toContain(member);
     const calls = h.aws.calls({ operation: 'ListCoverage' });
     const body = calls.at(-1)?.input as { filterCriteria?: { filterCriterion?: { criterionKey: string }[] } };
     expect(body.filterCriteria?.filterCriterion?.map((c) => c.criterionKey)).toContain('RESOURCE_TYPE');
   });
 
+  it('coverage: when Slack refuses the table reply, the same rows arrive as lines with status words', async () => {
+    h.slack.faults.inject({ method: 'response_url', kind: '500', times: 1 });
+    const m = await run('coverage');
+    expect(m.blocks?.some((b) => (b as { type?: string }).type === 'table')).toBe(false);
+    const t = textOf(m);
+    expect(t).toContain(':red_circle: *UNHEALTHY* *batch-jobs*');
+    expect(t).toContain(':large_green_circle: *HEALTHY* *prod-web*');
+  });
+
   it('coverage --account and --region narrow the view', async () => {
     const a = textOf(await run(`coverage --account ${member}`));
-    expect(a).toContain('1 of 1 ECS clusters healthy (100%)');
+    expect(a).toContain('1 of 1 ECS clusters HEALTHY (100%)');
     expect(a).toContain('payments');
     expect(a).not.toContain('batch-jobs');
     const b = textOf(await run('coverage --region eu-west-1'));
@@ -125,7 +138,7 @@ describe('/ecs-guard slash commands', () => {
     }
     const m = await run(`coverage --region ${region}`);
     const t = textOf(m);
-    expect(t).toContain('225 of 300 ECS clusters healthy (75%)');
+    expect(t).toContain('225 of 300 ECS clusters HEALTHY (75%)');
     expect(t).toMatch(/…and \d+ more/);
     expect(m.blocks?.length).toBeLessThanOrEqual(50);
     // paged: 300 resources at 50 a page
@@ -376,10 +389,11 @@ describe('/ecs-guard slash commands', () => {
     expect(t).toContain(`*${h.estate.homeAccountId}* (home)`);
     expect(t).toContain(`*${member}*`);
     expect(t).toContain(`role/${h.estate.roleName}`);
-    expect(t).toMatch(/us-east-1: `[0-9a-f]{32}`/);
-    expect(t).toContain('last poll');
-    expect(t).toMatch(/`poll`: \d+ waiting, \d+ active, \d+ delayed, \d+ failed/);
-    expect(t).toMatch(/`actions`: \d+ waiting/);
+    expect(t).toMatch(/us-east-1: :white_check_mark: \*OK\* `[0-9a-f]{32}`/);
+    expect(t).toContain('*OK* last poll');
+    expect(t).toMatch(/`poll`: :white_check_mark: \*OK\* \d+ waiting, \d+ active, \d+ delayed, \d+ failed/);
+    expect(t).toMatch(/`actions`: \S+ \*(OK|FAILED)\* \d+ waiting/);
+    expect(t).toMatch(/\*(HEALTHY|UNHEALTHY)\*/);
     expect(t).toMatch(/\*Pending approvals\*: [1-9]/);
     expect(t).toContain(h.guard.ctx.version);
   });
@@ -409,6 +423,6 @@ describe('/ecs-guard slash commands', () => {
     const before = h.slack.messages(PEOPLE.prod).length;
     const m = await run('coverage --share');
     expect(h.slack.messages(PEOPLE.prod).length).toBe(before + 1);
-    expect(textOf(m)).toContain('ECS clusters healthy');
+    expect(textOf(m)).toContain('ECS clusters HEALTHY');
   });
 });

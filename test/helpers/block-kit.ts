@@ -18,13 +18,17 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Every `text` string inside the blocks (text objects, fields, context elements, buttons, confirms). */
+/** Every `text` string inside the blocks (text objects, fields, context elements, buttons, confirms, table cells). */
 export function collectTexts(blocks: unknown[]): string[] {
   const out: string[] = [];
   const walk = (v: unknown): void => {
     if (Array.isArray(v)) v.forEach(walk);
     else if (isObj(v)) {
-      if ((v.type === 'mrkdwn' || v.type === 'plain_text') && typeof v.text === 'string') out.push(v.text);
+      if (
+        (v.type === 'mrkdwn' || v.type === 'plain_text' || v.type === 'raw_text') &&
+        typeof v.text === 'string'
+      )
+        out.push(v.text);
       for (const [k, x] of Object.entries(v)) if (k !== 'text' || typeof x !== 'string') walk(x);
     }
   };

@@ -22,6 +22,9 @@ export const LIMITS = {
   confirmButton: 30,
   /** Fallback `text` of chat.postMessage: keep well under Slack's 4,000 advice. */
   fallbackText: 3000,
+  /** Table block: one per message, ≤100 rows (the header row included), ≤20 cells a row. */
+  tableRows: 100,
+  tableCells: 20,
   /**
    * Undocumented cumulative text limit (`msg_blocks_too_long` at ~12k, bolt-js#2509).
    * Cards stay under this budget with margin.

@@ -82,6 +82,33 @@ export function button(
   };
 }
 
+/** A `raw_text` table cell: plain text (Slack parses nothing in it), one line, never empty. */
+const cell = (text: string, max: number) => ({ type: 'raw_text' as const, text: plain(text, max) });
+
+/**
+ * A Block Kit `table` (one per message): the first row is the header. Rows past the limit are
+ * dropped here, so callers count what they show and say "and N more" themselves.
+ */
+export function table(
+  header: string[],
+  rows: string[][],
+  blockId: string,
+  opts: { cellMax?: number; align?: ('left' | 'center' | 'right')[] } = {},
+) {
+  const width = Math.min(header.length, LIMITS.tableCells);
+  const max = opts.cellMax ?? 200;
+  const line = (r: string[]) => Array.from({ length: width }, (_, i) => cell(r[i] || '–', max));
+  return {
+    type: 'table' as const,
+    block_id: blockId,
+    rows: [line(header), ...rows.slice(0, LIMITS.tableRows - 1).map(line)],
+    column_settings: Array.from({ length: width }, (_, i) => ({
+      align: opts.align?.[i] ?? ('left' as const),
+      is_wrapped: true,
+    })),
+  };
+}
+
 /** Slack renders `<!date^…>` in the reader's time zone; the fallback is the ISO time. */
 export function slackDate(ms: number | string | undefined): string {
   if (ms === undefined) return 'unknown';

@@ -28,6 +28,8 @@ const confirm = (extra: Record<string, unknown> = {}) => ({
   deny: plain('Cancel'),
   ...extra,
 });
+const cell = (text: string) => ({ type: 'raw_text', text });
+const table = (rows: unknown[][], extra: Record<string, unknown> = {}) => ({ type: 'table', rows, ...extra });
 const x = (n: number) => 'x'.repeat(n);
 const many = <T>(n: number, f: (i: number) => T) => Array.from({ length: n }, (_, i) => f(i));
 
@@ -184,6 +186,36 @@ const cases: Array<{ name: string; ok: unknown[]; bad: unknown[]; pointer: strin
     pointer: '/blocks/0/text/type',
   },
   {
+    name: 'table ≤ 100 rows',
+    ok: [table(many(100, (i) => [cell(`r${i}`)]))],
+    bad: [table(many(101, (i) => [cell(`r${i}`)]))],
+    pointer: '/blocks/0/rows]',
+  },
+  {
+    name: 'table row ≤ 20 cells',
+    ok: [table([many(20, (i) => cell(`c${i}`))])],
+    bad: [table([[cell('a')], many(21, (i) => cell(`c${i}`))])],
+    pointer: '/blocks/0/rows/1]',
+  },
+  {
+    name: 'table column_settings ≤ 20, align left|center|right',
+    ok: [table([[cell('a')]], { column_settings: many(20, () => ({ align: 'right', is_wrapped: true })) })],
+    bad: [table([[cell('a')]], { column_settings: [{ align: 'middle' }] })],
+    pointer: '/blocks/0/column_settings/0/align',
+  },
+  {
+    name: 'table cells are raw_text (non-empty) or rich_text',
+    ok: [table([[cell('a'), { type: 'rich_text', elements: [] }]])],
+    bad: [table([[cell('a'), cell('')]])],
+    pointer: '/blocks/0/rows/0/1/text',
+  },
+  {
+    name: 'only one table per message',
+    ok: [table([[cell('a')]]), section('between')],
+    bad: [table([[cell('a')]]), table([[cell('b')]])],
+    pointer: '/blocks/1]',
+  },
+  {
     name: 'emoji is not allowed on mrkdwn',
     ok: [{ type: 'section', text: { type: 'plain_text', text: 'ok', emoji: true } }],
     bad: [{ type: 'section', text: { type: 'mrkdwn', text: 'no', emoji: true } }],
@@ -288,5 +320,9 @@ describe('Block Kit limits through the real WebClient', () => {
     };
     expect(validateBlocks([input], { surface: 'modal' })).toEqual([]);
     expect(validateBlocks([input], { surface: 'message' })).toHaveLength(1);
+    // …and a table only in messages.
+    const t = { type: 'table', rows: [[{ type: 'raw_text', text: 'a' }]] };
+    expect(validateBlocks([t], { surface: 'message' })).toEqual([]);
+    expect(validateBlocks([t], { surface: 'modal' })).toHaveLength(1);
   });
 });
