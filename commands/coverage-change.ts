@@ -6,8 +6,8 @@
 import { DescribeClustersCommand } from '@aws-sdk/client-ecs';
 import { detectorFeatures, detectorIdOf } from '../src/aws/coverage.js';
 import { EcsGuardError, ErrorCode } from '../src/errors.js';
-import { accountIdArg, clusterArg, regionArg } from './args.js';
-import { isAllowed, mayRequest } from './authorise.js';
+import { clusterArg, regionArg } from './args.js';
+import { isAllowed, mayRequest, memberAccountArg } from './authorise.js';
 import { awsCall } from './aws-call.js';
 import { buildPlanMessage, type PreflightCheck } from './blocks/plan.js';
 import { type CoverageAction, type CoveragePlan, newPlanId, savePlan } from './plan-store.js';
@@ -35,7 +35,7 @@ export async function planCoverageChange(action: CoverageAction, input: CommandI
     );
   }
   const home = await ctx.aws.homeAccountId();
-  const accountId = accountIdArg(args.flags.account as string | undefined) ?? home;
+  const accountId = (await memberAccountArg(ctx, args.flags.account as string | undefined)) ?? home;
   const where = `account ${accountId}, ${region}`;
   const target = { ...(accountId !== home ? { accountId } : {}), region };
 
@@ -115,11 +115,15 @@ export async function planCoverageChange(action: CoverageAction, input: CommandI
     ...(blocked ? { reason: 'pre-flight failed' } : {}),
     detail: { insights: plan.insights, tagBefore },
   });
-  const approvers = ctx.config.actions[action].approvers;
+  const { approvers, twoPerson } = ctx.config.actions[action];
   // An ephemeral plan is only clickable by its requester: say so when that person cannot confirm.
   const hint =
-    !blocked && !args.share && !(await isAllowed(ctx, userId, approvers))
-      ? 'Only you can see this plan and you are not an approver: run the command again with `--share` so an approver can confirm it.'
-      : undefined;
+    blocked || args.share
+      ? undefined
+      : !(await isAllowed(ctx, userId, approvers))
+        ? 'Only you can see this plan and you are not an approver: run the command again with `--share` so an approver can confirm it.'
+        : twoPerson
+          ? `Only you can see this plan and a second approver must confirm ${action}: run the command again with \`--share\` so another approver can confirm it.`
+          : undefined;
   await input.reply(buildPlanMessage(plan, checks, approvers, { blocked, ...(hint ? { hint } : {}) }));
 }

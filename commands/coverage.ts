@@ -1,7 +1,8 @@
 /** `/ecs-guard coverage [cluster] [--account ID] [--region R]` */
 import { type CoverageRow, coverageStatistics, detectorIdOf, listEcsCoverage } from '../src/aws/coverage.js';
 import type { AppContext } from '../src/context.js';
-import { accountIdArg, clusterArg, regionArg } from './args.js';
+import { clusterArg, regionArg } from './args.js';
+import { memberAccountArg } from './authorise.js';
 import { awsCall } from './aws-call.js';
 import { errorReply } from './blocks/common.js';
 import { buildCoverageDetail, buildCoverageSummary, type RegionError } from './blocks/coverage.js';
@@ -34,10 +35,11 @@ export async function regionCoverage(
 
 export const coverageCommand: Subcommand = {
   name: 'coverage',
+  views: true,
   spec: { flags: { account: 'string', region: 'string' }, positional: ['cluster'] },
   async run({ ctx, args, reply }) {
     const cluster = args.positional[0] ? clusterArg(args.positional[0]) : undefined;
-    const accountId = accountIdArg(args.flags.account as string | undefined);
+    const accountId = await memberAccountArg(ctx, args.flags.account as string | undefined);
     const region = regionArg(args.flags.region as string | undefined);
     const regions = region ? [region] : ctx.config.regions;
     const filter = { ...(cluster ? { cluster } : {}), ...(accountId ? { accountId } : {}) };

@@ -6,6 +6,7 @@ import { severityAtLeast } from '../src/findings/severity.js';
 import type { FindingRecord } from '../src/findings/store.js';
 import { archiveUrl } from '../src/slack/archive-url.js';
 import { clusterArg, durationArg, intArg } from './args.js';
+import { viewerOf } from './authorise.js';
 import { buildFindingsReply, type FindingRow } from './blocks/findings.js';
 import type { Subcommand } from './types.js';
 
@@ -35,11 +36,12 @@ export function matchesFilter(f: Finding, q: FindingFilter): boolean {
 
 export const findingsCommand: Subcommand = {
   name: 'findings',
+  views: true,
   spec: {
     flags: { severity: 'string', type: 'string', since: 'string', limit: 'string', archived: 'boolean' },
     positional: ['cluster'],
   },
-  async run({ ctx, args, reply }) {
+  async run({ ctx, args, reply, userId }) {
     const sev = args.flags.severity as string | undefined;
     const minSeverity = sev ? SEVERITIES[sev.toLowerCase()] : undefined;
     if (sev && !minSeverity)
@@ -55,11 +57,16 @@ export const findingsCommand: Subcommand = {
       ...(args.flags.type ? { typePrefix: args.flags.type as string } : {}),
       archived: args.flags.archived === true,
     };
+    const viewer = await viewerOf(ctx, userId);
     const ids = await ctx.findings.recentIds(ctx.clock() - sinceMs, SCAN_MAX);
     const picked: FindingRecord[] = [];
     for (let i = 0; i < ids.length && picked.length < limit; i += 200) {
       const recs = await ctx.findings.getMany(ids.slice(i, i + 200));
-      for (const r of recs) if (r && matchesFilter(r.finding, q) && picked.length < limit) picked.push(r);
+      for (const r of recs) {
+        // Only findings routed to a channel the user is in (approvers: all).
+        if (r && matchesFilter(r.finding, q) && picked.length < limit && (await viewer.sees(r.channel)))
+          picked.push(r);
+      }
     }
     // Newest first by when GuardDuty last saw it; ingestion order breaks ties (one poll = one ms).
     const seen = (r: FindingRecord) => Date.parse(r.finding.lastSeen ?? r.finding.updatedAt) || r.ingestedAt;

@@ -9,6 +9,7 @@ import type { AppContext } from '../src/context.js';
 import { ErrorCode, isEcsGuardError } from '../src/errors.js';
 import { type ParsedArgs, parseArgs, tokenize } from './args.js';
 import { auditCommand } from './audit.js';
+import { authoriseView } from './authorise.js';
 import { errorReply, usageErrorReply } from './blocks/common.js';
 import { registerPlanButtons } from './confirm.js';
 import { coverageCommand } from './coverage.js';
@@ -135,6 +136,7 @@ export function registerCommands(app: App, ctx: AppContext): void {
     // After the ack, in the bounded handler pool (see ctx.work).
     void ctx.work.run(async () => {
       try {
+        if (parsed.command.views) await authoriseView(ctx, userId, share);
         await parsed.command.run({
           ctx,
           userId,

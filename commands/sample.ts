@@ -5,7 +5,7 @@ import { EcsGuardError, ErrorCode } from '../src/errors.js';
 import { section } from '../src/slack/blocks/parts.js';
 import { code } from '../src/slack/mrkdwn.js';
 import { accountIdArg, regionArg } from './args.js';
-import { mayRequest } from './authorise.js';
+import { isAllowed, mayRequest, memberAccountArg } from './authorise.js';
 import { awsCall } from './aws-call.js';
 import type { Subcommand } from './types.js';
 
@@ -42,9 +42,14 @@ export const sampleCommand: Subcommand = {
   spec: { flags: { types: 'string', account: 'string', region: 'string' }, positional: [] },
   async run({ ctx, args, userId, reply }) {
     const types = sampleTypesArg(args.flags.types as string | undefined);
-    const accountId = accountIdArg(args.flags.account as string | undefined);
     const region = regionArg(args.flags.region as string | undefined) ?? ctx.config.homeRegion;
-    if (!(await mayRequest(ctx, 'sample', userId))) {
+    const typedAccount = accountIdArg(args.flags.account as string | undefined);
+    // Approvers only, whatever the requesters list says (documented; the policy cannot widen it).
+    const approver =
+      (await mayRequest(ctx, 'sample', userId)) &&
+      (await isAllowed(ctx, userId, ctx.config.actions.sample.approvers));
+    if (!approver) {
+      const accountId = typedAccount;
       await ctx.audit.append({
         actor: { id: userId },
         action: 'sample',
@@ -58,6 +63,7 @@ export const sampleCommand: Subcommand = {
         'only approvers can create sample findings (policy: actions.sample)',
       );
     }
+    const accountId = await memberAccountArg(ctx, typedAccount);
     const where = `${accountId ? `account ${accountId}` : 'home account'}, ${region}`;
     const gd = await ctx.aws.guardDuty({
       region,

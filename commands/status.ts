@@ -72,6 +72,7 @@ async function pendingApprovals(ctx: AppContext): Promise<number> {
 
 export const statusCommand: Subcommand = {
   name: 'status',
+  views: true,
   spec: { flags: {}, positional: [] },
   async run({ ctx, reply }) {
     const now = ctx.clock();

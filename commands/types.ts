@@ -25,6 +25,8 @@ export interface CommandInput {
 export interface Subcommand {
   name: string;
   spec: ArgSpec;
+  /** A viewing command (findings, audit, status, coverage): viewers only, `--share` approvers only. */
+  views?: boolean;
   /** Runs after the ack; may take seconds. Throws InvalidInput for bad values (a usage reply). */
   run(input: CommandInput): Promise<void>;
 }

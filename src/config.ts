@@ -39,6 +39,12 @@ export interface Config {
     alertChannel: string;
   };
   actions: Record<ActionName, ActionRule>;
+  /**
+   * Who may use the viewing commands (findings, audit, status, coverage). `undefined` = anyone
+   * (the default while any action's requesters are unrestricted); default otherwise: every
+   * action's requesters and approvers. Non-approvers see only findings of channels they are in.
+   */
+  viewers?: string[];
   contextVisibility: 'thread' | 'ephemeral';
   minSeverity: SeverityLabel;
   pollSeconds: number;
@@ -179,6 +185,7 @@ const policySchema = z
     minSeverity: z.enum(SEVERITIES).optional(),
     regions: z.array(region).optional(),
     accounts: z.array(accountId).optional(),
+    viewers: z.array(principal).optional(),
     contextVisibility: z.enum(['thread', 'ephemeral']).optional(),
     actions: z.partialRecord(z.enum(ACTIONS), actionRuleSchema).optional(),
     routes: z
@@ -204,6 +211,33 @@ export function parseDurationSeconds(s: string): number {
   if (!m) return Number.NaN;
   const n = Number(m[1]);
   return m[2] === 'h' ? n * 3600 : m[2] === 'm' ? n * 60 : n;
+}
+
+/**
+ * A rule asking for a second person (`twoPerson`) but no approval (`needsApproval: false`) would
+ * silently drop four-eyes (nobody approves, so nobody second): a config error naming the settings.
+ */
+function fourEyesProblem(
+  name: ActionName,
+  rule: ActionRule,
+  p: { twoPerson?: boolean; needsApproval?: boolean },
+  twoPersonFromEnv: boolean,
+): string | undefined {
+  if (!rule.twoPerson || rule.needsApproval) return undefined;
+  const from =
+    p.twoPerson !== undefined
+      ? `actions.${name}.twoPerson: true`
+      : name === 'stop-task'
+        ? `twoPerson: true (ECS_GUARD_TWO_PERSON${twoPersonFromEnv ? '' : ', default true'})`
+        : `twoPerson: true (the default for ${name})`;
+  return `ECS_GUARD_CONFIG actions.${name}.needsApproval: false contradicts ${from}: with no approval there is no second person; set needsApproval: true or twoPerson: false`;
+}
+
+/** Default viewers: anyone while any action lets anyone request; else every requester and approver. */
+function defaultViewers(actions: Record<ActionName, ActionRule>): string[] | undefined {
+  const rules = Object.values(actions);
+  if (rules.some((r) => r.requesters === undefined)) return undefined;
+  return [...new Set(rules.flatMap((r) => [...(r.requesters ?? []), ...r.approvers]))];
 }
 
 /** One line per problem: "NAME: why". Values are never echoed (they may be secrets). */
@@ -254,13 +288,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile = read
     }
   }
 
-  if (problems.length) {
-    throw new EcsGuardError(
-      ErrorCode.ConfigError,
-      `ecs-guard cannot start, the configuration is invalid:\n  - ${problems.join('\n  - ')}`,
-    );
-  }
-
   const approvers = e.ECS_GUARD_APPROVERS ?? [];
   const requesters = e.ECS_GUARD_REQUESTERS;
   const twoPerson = e.ECS_GUARD_TWO_PERSON ?? true;
@@ -268,7 +295,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile = read
     'stop-task': { requesters, approvers, twoPerson, needsApproval: true },
     archive: { requesters: approvers, approvers, twoPerson: false, needsApproval: false },
     enable: { requesters, approvers, twoPerson: false, needsApproval: true },
-    disable: { requesters, approvers, twoPerson: false, needsApproval: true },
+    // Turning monitoring off blinds GuardDuty: a second person confirms it, like Stop task.
+    disable: { requesters, approvers, twoPerson: true, needsApproval: true },
     sample: { requesters: approvers, approvers, twoPerson: false, needsApproval: false },
   };
   const actions = Object.fromEntries(
@@ -281,9 +309,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile = read
         twoPerson: p.twoPerson ?? d.twoPerson,
         needsApproval: p.needsApproval ?? (p.twoPerson ? true : d.needsApproval),
       };
+      const fourEyes = fourEyesProblem(name, rule, p, e.ECS_GUARD_TWO_PERSON !== undefined);
+      if (fourEyes) problems.push(fourEyes);
       return [name, rule];
     }),
   ) as Record<ActionName, ActionRule>;
+
+  if (problems.length) {
+    throw new EcsGuardError(
+      ErrorCode.ConfigError,
+      `ecs-guard cannot start, the configuration is invalid:\n  - ${problems.join('\n  - ')}`,
+    );
+  }
 
   const regions = e.ECS_GUARD_REGIONS ?? policy.regions ?? [e.AWS_REGION as string];
   return {
@@ -295,6 +332,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile = read
       alertChannel: e.SLACK_ALERT_CHANNEL as string,
     },
     actions,
+    viewers: policy.viewers ?? defaultViewers(actions),
     contextVisibility: policy.contextVisibility ?? 'thread',
     minSeverity: severityLabelOf(e.ECS_GUARD_MIN_SEVERITY ?? policy.minSeverity ?? 'medium'),
     pollSeconds: e.ECS_GUARD_POLL_SECONDS ?? 60,

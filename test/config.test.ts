@@ -109,4 +109,54 @@ actions:
     expect(msg).toMatch(/ECS_GUARD_CONFIG \(\/bad.yaml\) routes\.0\.channel/);
     expect(fails({ ...base, ECS_GUARD_CONFIG: '/missing.yaml' })).toContain('file not found');
   });
+
+  it('disable needs a second person by default; archive and enable do not', () => {
+    const c = loadConfig(base);
+    expect(c.actions.disable).toMatchObject({ twoPerson: true, needsApproval: true });
+    expect(c.actions.enable).toMatchObject({ twoPerson: false, needsApproval: true });
+    expect(c.actions.archive).toMatchObject({ twoPerson: false, needsApproval: false });
+  });
+
+  it('twoPerson with needsApproval: false is a config error naming the settings', () => {
+    const read = (yaml: string) => ({ '/p.yaml': yaml });
+    const env = { ...base, ECS_GUARD_CONFIG: '/p.yaml' };
+    const a = fails(env, read('actions:\n  archive: { twoPerson: true, needsApproval: false }\n'));
+    expect(a).toContain('actions.archive.needsApproval: false contradicts actions.archive.twoPerson: true');
+    // Four-eyes from a default is not silently dropped either.
+    const b = fails(env, read('actions:\n  stop-task: { needsApproval: false }\n'));
+    expect(b).toContain('actions.stop-task.needsApproval: false');
+    expect(b).toContain('ECS_GUARD_TWO_PERSON');
+    const d = fails(env, read('actions:\n  disable: { needsApproval: false }\n'));
+    expect(d).toContain('twoPerson: true (the default for disable)');
+    // Saying so explicitly is fine.
+    const ok = loadConfig(
+      env,
+      (() => 'actions:\n  disable: { needsApproval: false, twoPerson: false }\n') as never,
+    );
+    expect(ok.actions.disable).toMatchObject({ twoPerson: false, needsApproval: false });
+    expect(
+      loadConfig(
+        { ...env, ECS_GUARD_TWO_PERSON: 'false' },
+        (() => 'actions:\n  stop-task: { needsApproval: false }\n') as never,
+      ).actions['stop-task'].needsApproval,
+    ).toBe(false);
+  });
+
+  it('viewers: the policy list, else every requester and approver, else anyone', () => {
+    expect(loadConfig(base).viewers).toBeUndefined();
+    const restricted = loadConfig({
+      ...base,
+      ECS_GUARD_REQUESTERS: 'U333',
+      ECS_GUARD_APPROVERS: 'U111,S222',
+    });
+    expect(new Set(restricted.viewers)).toEqual(new Set(['U333', 'U111', 'S222']));
+    const listed = loadConfig(
+      { ...base, ECS_GUARD_CONFIG: '/p.yaml' },
+      (() => 'viewers: [S0ONCALL01, U0AUDITOR1]\n') as never,
+    );
+    expect(listed.viewers).toEqual(['S0ONCALL01', 'U0AUDITOR1']);
+    expect(fails({ ...base, ECS_GUARD_CONFIG: '/p.yaml' }, { '/p.yaml': 'viewers: [alice]\n' })).toMatch(
+      /viewers\.0: must be a Slack user or user-group id/,
+    );
+  });
 });

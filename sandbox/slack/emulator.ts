@@ -31,7 +31,8 @@ export interface SlackEmulatorOptions {
   team?: { id?: string; domain?: string; name?: string };
   bot?: { userId?: string; botId?: string; appId?: string; name?: string };
   users?: Array<Partial<SlackUser> & { name: string }>;
-  channels?: Array<{ id?: string; name: string; is_private?: boolean }>;
+  /** `members` unset = every registered user is in the channel. */
+  channels?: Array<{ id?: string; name: string; is_private?: boolean; members?: string[] }>;
   groups?: Array<{ id?: string; handle?: string; users: string[] }>;
   /** Create unknown `C…`/`G…` channels on first use instead of answering channel_not_found (sandbox). */
   autoCreateChannels?: boolean;
@@ -70,7 +71,7 @@ export interface SlackEmulator {
     handle: string;
     users: string[];
   };
-  addChannel(c: { id?: string; name: string; is_private?: boolean }): SlackChannel;
+  addChannel(c: { id?: string; name: string; is_private?: boolean; members?: string[] }): SlackChannel;
   /** Top-level messages of a channel (with `includeReplies`, thread replies too), oldest first. */
   messages(channel: string, opts?: { includeReplies?: boolean }): StoredMessage[];
   message(channel: string, ts: string): StoredMessage | undefined;

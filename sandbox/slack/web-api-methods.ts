@@ -217,6 +217,26 @@ const conversationsInfo: Method = (env, args) => {
   });
 };
 
+/**
+ * conversations.members: paged (`limit` default 100, at most 1000; `cursor` from
+ * response_metadata.next_cursor, "" on the last page). A channel the bot cannot see, or an
+ * unknown one, is `channel_not_found`, as Slack answers for private channels the bot is not in.
+ */
+const conversationsMembers: Method = (env, args) => {
+  const id = str(args.channel);
+  const c = id ? env.ws.channels.get(id) : undefined;
+  if (!c || (c.members && !c.members.has(env.ws.bot.userId))) return fail('channel_not_found');
+  const limit = args.limit === undefined || args.limit === '' ? 100 : Number(args.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return fail('invalid_limit');
+  const cursor = str(args.cursor);
+  const start = cursor ? Number(/^user:(\d+)$/.exec(Buffer.from(cursor, 'base64').toString())?.[1]) : 0;
+  if (!Number.isInteger(start)) return fail('invalid_cursor');
+  const all = env.ws.channelMembers(c);
+  const page = all.slice(start, start + limit);
+  const next = start + limit < all.length ? Buffer.from(`user:${start + limit}`).toString('base64') : '';
+  return ok({ members: page, response_metadata: { next_cursor: next } });
+};
+
 const authTest: Method = (env) =>
   ok({
     url: `${env.baseUrl}/`,
@@ -240,5 +260,6 @@ export const METHODS: Record<string, Method> = {
   'users.info': usersInfo,
   'usergroups.users.list': usergroupUsers,
   'conversations.info': conversationsInfo,
+  'conversations.members': conversationsMembers,
   'auth.test': authTest,
 };

@@ -19,6 +19,8 @@ export interface SlackChannel {
   name: string;
   is_private: boolean;
   is_im: boolean;
+  /** Who is in it (the bot always is). Unset = every registered user (an open test channel). */
+  members?: Set<string>;
 }
 
 export interface MessageVersion {
@@ -186,15 +188,23 @@ export class Workspace {
     return group;
   }
 
-  addChannel(c: { id?: string; name: string; is_private?: boolean }): SlackChannel {
+  addChannel(c: { id?: string; name: string; is_private?: boolean; members?: string[] }): SlackChannel {
     const ch: SlackChannel = {
       id: c.id ?? this.newId('C'),
       name: c.name,
       is_private: c.is_private ?? false,
       is_im: false,
+      ...(c.members ? { members: new Set([this.bot.userId, ...c.members]) } : {}),
     };
     this.channels.set(ch.id, ch);
     return ch;
+  }
+
+  /** Members of a channel, bot included (conversations.members): the listed ones, or every live user. */
+  channelMembers(ch: SlackChannel): string[] {
+    if (ch.members) return [...ch.members];
+    if (ch.is_im) return [this.bot.userId, `U${ch.id.slice(1)}`];
+    return [...this.users.values()].filter((u) => !u.deleted).map((u) => u.id);
   }
 
   /** Resolves a channel argument: a channel id, or a user id (opens the bot's DM with them). */

@@ -235,12 +235,12 @@ describe('/ecs-guard slash commands', () => {
     expect(tagCalls()).toHaveLength(1);
   });
 
-  it('disable: ephemeral plan confirmed by the approver sets the exclusion tag', async () => {
+  it('disable: a shared plan confirmed by a second approver sets the exclusion tag', async () => {
     h.aws.clearCalls();
-    const plan = await run('disable legacy-ec2', PEOPLE.approver);
+    const plan = await run('disable legacy-ec2 --share', PEOPLE.approver);
     expect(textOf(plan)).toContain('GuardDutyManaged=false');
     await h.client.click({
-      userId: PEOPLE.approver,
+      userId: PEOPLE.groupApprover,
       channelId: PEOPLE.prod,
       ts: plan.ts,
       action: CONFIRM_ACTION,
@@ -421,7 +421,7 @@ describe('/ecs-guard slash commands', () => {
 
   it('--share posts the answer in the channel', async () => {
     const before = h.slack.messages(PEOPLE.prod).length;
-    const m = await run('coverage --share');
+    const m = await run('coverage --share', PEOPLE.approver);
     expect(h.slack.messages(PEOPLE.prod).length).toBe(before + 1);
     expect(textOf(m)).toContain('ECS clusters HEALTHY');
   });

@@ -171,6 +171,32 @@ describe('Slack emulator Web API methods (real WebClient)', () => {
     );
   });
 
+  it('conversations.members pages through the listed members; a channel the bot is not in is not found', async () => {
+    const users = Array.from({ length: 5 }, (_, i) => `U0MEM${i}`);
+    emu.addChannel({ id: 'G0PRIVATE', name: 'private', is_private: true, members: users });
+    const first = await web.conversations.members({ channel: 'G0PRIVATE', limit: 4 });
+    expect(first.members).toEqual([emu.botUserId, ...users.slice(0, 3)]);
+    const cursor = first.response_metadata?.next_cursor;
+    expect(cursor).toBeTruthy();
+    const rest = await web.conversations.members({
+      channel: 'G0PRIVATE',
+      limit: 4,
+      cursor: cursor as string,
+    });
+    expect(rest.members).toEqual(users.slice(3));
+    expect(rest.response_metadata?.next_cursor).toBe('');
+    // An open test channel (no members listed) holds every registered user.
+    const open = await web.conversations.members({ channel: C });
+    expect(open.members).toEqual(expect.arrayContaining(['U0ALICE', 'U0BOB', emu.botUserId]));
+    const notIn = emu.addChannel({ id: 'G0NOTBOT', name: 'no-bot', is_private: true, members: [] });
+    notIn.members?.delete(emu.botUserId);
+    for (const channel of ['G0NOTBOT', 'C0NOPE'])
+      expect((await platformError(web.conversations.members({ channel }))).error).toBe('channel_not_found');
+    expect((await platformError(web.conversations.members({ channel: C, limit: 5000 }))).error).toBe(
+      'invalid_limit',
+    );
+  });
+
   it('posting to a user id opens a DM', async () => {
     const res = await web.chat.postMessage({ channel: 'U0BOB', text: 'dm' });
     expect(res.channel).toBe('D0BOB');
