@@ -3,6 +3,7 @@ import { monitoringEnabled } from './coverage-health.js';
 import { page } from './paging.js';
 import { redeploy } from './redeploy.js';
 import type { RequestContext } from './request-context.js';
+import { scheduleReconcile } from './scheduler.js';
 import { arnAccount, lastSegment, type RegionStore } from './state.js';
 import type { EcsClusterRecord, EcsServiceRecord, EcsTag, EcsTask, EcsTaskDefinition } from './wire-types.js';
 
@@ -128,6 +129,7 @@ function renderService(ctx: RequestContext, s: EcsServiceRecord, include: string
   const { tags, ...rest } = s;
   return {
     ...rest,
+    events: s.events ?? [],
     runningCount: running,
     pendingCount: 0,
     deployments: s.deployments.map((d) => (d.status === 'PRIMARY' ? { ...d, runningCount: running } : d)),
@@ -182,40 +184,68 @@ function updateService(ctx: RequestContext, body: Body): Body {
   const svc = ref ? findService(ctx, cluster, ref) : undefined;
   if (svc?.status !== 'ACTIVE')
     throw new AwsServiceError('ServiceNotFoundException', 400, 'Service not found.');
-  let changed = body.forceNewDeployment === true;
-  if (typeof body.desiredCount === 'number' && body.desiredCount !== svc.desiredCount) {
-    if (body.desiredCount < 0) throw ecsInvalidParameter('desiredCount cannot be negative.');
-    svc.desiredCount = body.desiredCount;
-    changed = true;
+  if (body.desiredCount !== undefined && body.desiredCount !== null) {
+    if (!Number.isInteger(body.desiredCount) || (body.desiredCount as number) < 0)
+      throw ecsInvalidParameter('desiredCount must be a non-negative integer.');
+    if (svc.schedulingStrategy === 'DAEMON')
+      throw ecsInvalidParameter(
+        'The daemon scheduling strategy does not support a desired count for services.',
+      );
   }
+  let redeployNeeded = body.forceNewDeployment === true;
   let td = findTaskDefinition(ctx, svc.taskDefinition);
   if (typeof body.taskDefinition === 'string') {
     checkOwned(ctx, 'UpdateService', body.taskDefinition);
     const next = findTaskDefinition(ctx, body.taskDefinition);
     if (!next) throw new AwsServiceError('ClientException', 400, 'TaskDefinition not found.');
-    changed ||= next.taskDefinitionArn !== svc.taskDefinition;
+    redeployNeeded ||= next.taskDefinitionArn !== svc.taskDefinition;
     svc.taskDefinition = next.taskDefinitionArn;
     td = next;
   }
-  if (changed && td) redeploy(ctx, cluster, svc, td);
+  if (typeof body.desiredCount === 'number') {
+    // A new desired count is not a new deployment: the scheduler scales the PRIMARY one.
+    svc.desiredCount = body.desiredCount;
+    for (const d of svc.deployments) if (d.status === 'PRIMARY') d.desiredCount = body.desiredCount;
+  }
+  if (redeployNeeded && td) redeploy(ctx, cluster, svc, td);
+  else scheduleReconcile(ctx.state, ctx.accountId, ctx.region, svc);
   return { service: renderService(ctx, svc, []) };
 }
 
 // ---- tasks ----------------------------------------------------------------------------------
 
+const DESIRED_STATUSES = ['RUNNING', 'PENDING', 'STOPPED'];
+
 function listTasks(ctx: RequestContext, body: Body): Body {
   const cluster = resolveCluster(ctx, 'ListTasks', body.cluster);
-  const serviceName = typeof body.serviceName === 'string' ? body.serviceName : undefined;
+  const str = (k: string) => (typeof body[k] === 'string' && body[k] ? (body[k] as string) : undefined);
+  const serviceName = str('serviceName');
+  const family = str('family');
+  const startedBy = str('startedBy');
+  const containerInstance = str('containerInstance');
+  const launchType = str('launchType');
+  if (startedBy && (serviceName || family || containerInstance || launchType || str('desiredStatus')))
+    throw ecsInvalidParameter(
+      'When you specify startedBy as the filter, it must be the only filter that you use.',
+    );
   if (serviceName && !findService(ctx, cluster, serviceName))
     throw new AwsServiceError('ServiceNotFoundException', 400, 'Service not found.');
-  const desired = typeof body.desiredStatus === 'string' ? body.desiredStatus : 'RUNNING';
-  const family = typeof body.family === 'string' ? body.family : undefined;
+  const desired = str('desiredStatus') ?? 'RUNNING';
+  if (!DESIRED_STATUSES.includes(desired))
+    throw ecsInvalidParameter(`desiredStatus must be one of ${DESIRED_STATUSES.join(', ')}.`);
   const all = tasksIn(ctx, cluster)
+    // ECS never sets a task's desired status to PENDING: that filter returns nothing.
     .filter((t) => t.desiredStatus === desired)
     .filter((t) => !serviceName || t.group === `service:${lastSegment(serviceName)}`)
     .filter((t) => !family || lastSegment(t.taskDefinitionArn).split(':')[0] === family)
-    .filter((t) => !body.startedBy || t.startedBy === body.startedBy)
-    .filter((t) => !body.launchType || t.launchType === body.launchType)
+    .filter((t) => !startedBy || t.startedBy === startedBy)
+    .filter((t) => !launchType || t.launchType === launchType)
+    .filter(
+      (t) =>
+        !containerInstance ||
+        (t.containerInstanceArn !== undefined &&
+          lastSegment(t.containerInstanceArn) === lastSegment(containerInstance)),
+    )
     .map((t) => t.taskArn);
   const p = paged(all, body.nextToken, maxResults(body.maxResults, 100));
   return { taskArns: p.items, nextToken: p.nextToken };
@@ -277,6 +307,11 @@ function stopTask(ctx: RequestContext, body: Body): Body {
     c.lastStatus = 'STOPPED';
     c.exitCode = 143;
   }
+  // A task of a service: its scheduler sees running < desired and starts a replacement.
+  const svc = t.group.startsWith('service:')
+    ? store(ctx).services.get(`${cluster.clusterName}/${t.group.slice('service:'.length)}`)
+    : undefined;
+  if (svc) scheduleReconcile(ctx.state, ctx.accountId, ctx.region, svc);
   return { task: renderTask(t, []) };
 }
 

@@ -7,11 +7,13 @@ import { ECS_TARGET_PREFIX, handleEcs } from './ecs.js';
 import { Faults, type ServiceName } from './faults.js';
 import { handleGuardDuty } from './guardduty.js';
 import { routeGuardDuty } from './guardduty-routes.js';
+import { handleIam, IAM_NS, IAM_VERSION, sessionRevoked } from './iam.js';
 import { parseAuthorization } from './identity.js';
+import { queryErrorXml, querySuccessXml } from './query-xml.js';
 import type { RequestContext } from './request-context.js';
 import { AwsState, type Principal } from './state.js';
-import { handleSts, stsErrorXml, stsSuccessXml } from './sts.js';
-import { expiredToken, faultError, unrecognizedClient } from './wire-errors.js';
+import { handleSts, STS_NS } from './sts.js';
+import { expiredToken, explicitDeny, faultError, unrecognizedClient } from './wire-errors.js';
 
 export interface AwsEmulatorOptions {
   port?: number;
@@ -92,6 +94,15 @@ function parseRequest(req: IncomingMessage, body: string): Parsed {
   if (req.method === 'POST' && url.pathname === '/' && contentType.includes('x-www-form-urlencoded')) {
     const params = new URLSearchParams(body);
     const operation = params.get('Action') ?? '';
+    // IAM and STS both speak awsQuery at `/`: the API version (and the signing scope) tells them apart.
+    const scope = parseAuthorization(req.headers.authorization);
+    if (params.get('Version') === IAM_VERSION || (!params.get('Version') && scope?.service === 'iam'))
+      return {
+        service: 'iam',
+        operation,
+        input: Object.fromEntries(params),
+        run: (ctx) => handleIam(ctx, operation, params),
+      };
     return {
       service: 'sts',
       operation,
@@ -124,20 +135,23 @@ function parseRequest(req: IncomingMessage, body: string): Parsed {
   };
 }
 
+const QUERY_NS: Partial<Record<ServiceName, string>> = { sts: STS_NS, iam: IAM_NS };
+
 function successReply(p: Parsed, result: unknown, requestId: string): Reply {
-  if (p.service === 'sts')
+  const ns = QUERY_NS[p.service];
+  if (ns)
     return new Reply(
       200,
       { 'content-type': 'text/xml' },
-      stsSuccessXml(p.operation, result as string, requestId),
+      querySuccessXml(ns, p.operation, result as string | undefined, requestId),
     );
   const type = p.service === 'ecs' ? 'application/x-amz-json-1.1' : 'application/json';
   return new Reply(200, { 'content-type': type }, JSON.stringify(result));
 }
 
 function errorReply(service: ServiceName, err: AwsServiceError, requestId: string): Reply {
-  if (service === 'sts')
-    return new Reply(err.status, { 'content-type': 'text/xml' }, stsErrorXml(err, requestId));
+  const ns = QUERY_NS[service];
+  if (ns) return new Reply(err.status, { 'content-type': 'text/xml' }, queryErrorXml(ns, err, requestId));
   if (service === 'ecs')
     return new Reply(
       err.status,
@@ -207,6 +221,9 @@ export async function startAwsEmulator(opts: AwsEmulatorOptions = {}): Promise<A
         status: 200,
       };
       const { principal, region } = authenticate(state, req, parsed.service);
+      // A role session issued before the role's "revoke older sessions" deny is useless, as in AWS.
+      if (sessionRevoked(state, principal))
+        throw explicitDeny(parsed.service, principal.arn, parsed.operation);
       record.accountId = principal.accountId;
       if (principal.session?.sourceIdentity) record.sourceIdentity = principal.session.sourceIdentity;
       const fault = faults.take({

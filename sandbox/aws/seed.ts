@@ -105,6 +105,8 @@ export function addTaskDefinition(
     registeredBy: `arn:aws:iam::${accountId}:role/deployer`,
   };
   state.addTaskDefinition(accountId, region, td);
+  // The roles exist in IAM (GetRole / PutRolePolicy find them); only ECS may assume them.
+  for (const arn of [td.taskRoleArn, td.executionRoleArn]) if (arn) state.ensureTaskRole(arn);
   return td;
 }
 
@@ -143,7 +145,7 @@ export function addTask(state: AwsState, spec: TaskSpec): EcsTask {
     taskArn,
     name: d.name,
     image: d.image,
-    imageDigest: `sha256:${randomHex(32)}`,
+    imageDigest: state.imageDigest(d.image),
     runtimeId: `${id}-${Math.floor(Math.random() * 1e10)}`,
     lastStatus: 'RUNNING',
     healthStatus: 'UNKNOWN',

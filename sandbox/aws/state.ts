@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { matchesCriteria } from './criteria.js';
 import { detectorIdFor, accessKeyId as newAccessKeyId, randomHex, secretKey } from './ids.js';
 import type {
@@ -40,10 +41,36 @@ export interface RoleRecord {
   accountId: string;
   roleName: string;
   roleId: string;
+  /** IAM path, `/` unless told (`/service-role/`, `/aws-service-role/…/`). */
+  path: string;
+  /** epoch ms */
+  createdAt: number;
   /** When set, AssumeRole must send exactly this ExternalId. */
   externalId?: string;
   /** When set, only principals of this account may assume the role. */
   trustedAccount?: string;
+  /** A role only an AWS service assumes (an ECS task role): account principals cannot. */
+  trustedService?: string;
+  /** Inline policies: name → the JSON document as it was put. */
+  readonly inlinePolicies: Map<string, string>;
+}
+
+export const roleArnOf = (r: RoleRecord): string => `arn:aws:iam::${r.accountId}:role${r.path}${r.roleName}`;
+
+const ROLE_ARN_PARTS = /^arn:aws:iam::(\d{12}):role(\/(?:[\w+=,.@-]+\/)*)([\w+=,.@-]+)$/;
+
+/** Account, path and name of an IAM role ARN. */
+export function parseRoleArn(arn: string): { accountId: string; path: string; roleName: string } | undefined {
+  const m = ROLE_ARN_PARTS.exec(arn);
+  return m?.[1] && m[2] && m[3] ? { accountId: m[1], path: m[2], roleName: m[3] } : undefined;
+}
+
+/** Where the ECS service scheduler keeps its pending work (see scheduler.ts). */
+export interface SchedulerState {
+  /** How long after a change the scheduler reconciles a service (ECS takes seconds; 0 = at once). */
+  delayMs: number;
+  /** `${accountId}|${region}|${cluster}/${service}` → pending reconcile timer */
+  readonly pending: Map<string, ReturnType<typeof setTimeout>>;
 }
 
 /** ECS and GuardDuty resources of one account in one region. */
@@ -99,6 +126,9 @@ export class AwsState {
   private readonly findingsByRegion = new Map<string, Map<string, WireFinding>>();
   /** Every AssumeRole that succeeded, oldest first. */
   readonly assumedRoles: AssumedSession[] = [];
+  /** image reference → the digest ECS resolves it to when a task starts (see imageDigest). */
+  private readonly digests = new Map<string, string>();
+  readonly scheduler: SchedulerState = { delayMs: 1000, pending: new Map() };
 
   constructor(opts: AwsStateOptions) {
     this.homeAccountId = opts.homeAccountId;
@@ -160,15 +190,19 @@ export class AwsState {
   addRole(
     accountId: string,
     roleName: string,
-    opts: { externalId?: string; trustedAccount?: string } = {},
+    opts: { externalId?: string; trustedAccount?: string; trustedService?: string; path?: string } = {},
   ): RoleRecord {
     this.accounts.add(accountId);
     const role: RoleRecord = {
       accountId,
       roleName,
       roleId: `AROA${randomHex(8).toUpperCase()}`,
+      path: opts.path ?? '/',
+      createdAt: this.now() - 90 * 86400_000,
       ...(opts.externalId !== undefined ? { externalId: opts.externalId } : {}),
       ...(opts.trustedAccount !== undefined ? { trustedAccount: opts.trustedAccount } : {}),
+      ...(opts.trustedService !== undefined ? { trustedService: opts.trustedService } : {}),
+      inlinePolicies: new Map(),
     };
     this.roles.set(`${accountId}/${roleName}`, role);
     return role;
@@ -176,6 +210,38 @@ export class AwsState {
 
   role(accountId: string, roleName: string): RoleRecord | undefined {
     return this.roles.get(`${accountId}/${roleName}`);
+  }
+
+  /** The role behind an ARN, created as an ECS task role (only ecs-tasks may assume it) if new. */
+  ensureTaskRole(roleArn: string): RoleRecord | undefined {
+    const p = parseRoleArn(roleArn);
+    if (!p) return undefined;
+    return (
+      this.role(p.accountId, p.roleName) ??
+      this.addRole(p.accountId, p.roleName, { path: p.path, trustedService: 'ecs-tasks.amazonaws.com' })
+    );
+  }
+
+  /**
+   * The digest a task started now gets for `image`: one per image reference (as a registry
+   * resolves a tag), so every task of a service shares it until `pushImage` moves the tag.
+   */
+  imageDigest(image: string): string {
+    const at = image.indexOf('@sha256:');
+    if (at >= 0) return image.slice(at + 1);
+    let d = this.digests.get(image);
+    if (!d) {
+      d = `sha256:${createHash('sha256').update(image).digest('hex')}`;
+      this.digests.set(image, d);
+    }
+    return d;
+  }
+
+  /** A new image was pushed under the same tag: tasks started from now on get `digest`. */
+  pushImage(image: string, digest?: string): string {
+    const d = digest ?? `sha256:${randomHex(32)}`;
+    this.digests.set(image, d);
+    return d;
   }
 
   /** Issues temporary credentials acting in the role's account. */

@@ -1,19 +1,10 @@
 import { AwsServiceError } from './aws-error.js';
+import { el } from './query-xml.js';
 import type { RequestContext } from './request-context.js';
 
 /** awsQuery handlers for STS. Results are XML fragments placed inside `<OpResult>`. */
 
 export const STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
-
-export const xmlEscape = (s: string): string =>
-  s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
-
-const el = (name: string, value: string | number): string => `<${name}>${xmlEscape(String(value))}</${name}>`;
 
 const accessDenied = (message: string) => new AwsServiceError('AccessDenied', 403, message);
 const validation = (message: string) => new AwsServiceError('ValidationError', 400, message);
@@ -49,6 +40,7 @@ function assumeRole(ctx: RequestContext, params: URLSearchParams): string {
   const role = ctx.state.role(m[1], m[2]);
   if (!role) throw denied();
   if (role.trustedAccount && role.trustedAccount !== ctx.accountId) throw denied();
+  if (role.trustedService && !role.trustedAccount) throw denied();
   if (role.externalId !== undefined && role.externalId !== externalId) throw denied();
   // A session that already has a source identity cannot change it (role chaining keeps it).
   const inherited = ctx.principal.session?.sourceIdentity;
@@ -91,18 +83,4 @@ export function handleSts(ctx: RequestContext, operation: string, params: URLSea
         `Could not find operation ${operation} for version 2011-06-15`,
       );
   }
-}
-
-export function stsSuccessXml(operation: string, resultXml: string, requestId: string): string {
-  return (
-    `<${operation}Response xmlns="${STS_NS}"><${operation}Result>${resultXml}</${operation}Result>` +
-    `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${operation}Response>`
-  );
-}
-
-export function stsErrorXml(err: AwsServiceError, requestId: string): string {
-  return (
-    `<ErrorResponse xmlns="${STS_NS}"><Error><Type>${err.fault}</Type>${el('Code', err.code)}${el('Message', err.message)}</Error>` +
-    `<RequestId>${requestId}</RequestId></ErrorResponse>`
-  );
 }

@@ -107,6 +107,8 @@ export interface EcsServiceRecord {
   deployments: EcsDeployment[];
   createdAt: number;
   createdBy?: string;
+  /** Service events, newest first (what the scheduler did), at most 100. */
+  events?: { id: string; createdAt: number; message: string }[];
   tags: EcsTag[];
 }
 

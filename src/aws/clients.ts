@@ -1,5 +1,6 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { GuardDutyClient } from '@aws-sdk/client-guardduty';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import type { Clock } from '../clock.js';
@@ -51,7 +52,7 @@ export interface AwsClientsOptions {
 type Resolved = { kind: 'home'; region: string } | ({ kind: 'member' } & AssumeRoleRequest);
 
 /**
- * GuardDuty, ECS and STS clients per (account, region, identity). The home account uses the
+ * GuardDuty, ECS, IAM and STS clients per (account, region, identity). The home account uses the
  * default credential chain; member accounts assume `config.memberRole` through regional STS.
  */
 export class AwsClients {
@@ -60,6 +61,7 @@ export class AwsClients {
   private readonly stsClients = new Map<string, STSClient>();
   private readonly gdClients = new Map<string, GuardDutyClient>();
   private readonly ecsClients = new Map<string, ECSClient>();
+  private readonly iamClients = new Map<string, IAMClient>();
   private homeAccount: Promise<string> | undefined;
 
   constructor(opts: AwsClientsOptions) {
@@ -172,12 +174,17 @@ export class AwsClients {
     return this.client(t, this.ecsClients, (cfg) => new ECSClient(cfg));
   }
 
+  /** IAM (a global service) with the credentials for the target's account; the SDK picks the endpoint. */
+  async iam(t: Target): Promise<IAMClient> {
+    return this.client(t, this.iamClients, (cfg) => new IAMClient(cfg));
+  }
+
   stats(): { assumeRoleCalls: number; cacheHits: number } {
     return { assumeRoleCalls: this.roles.assumeRoleCalls, cacheHits: this.roles.cacheHits };
   }
 
   destroy(): void {
-    for (const m of [this.gdClients, this.ecsClients, this.stsClients]) {
+    for (const m of [this.gdClients, this.ecsClients, this.iamClients, this.stsClients]) {
       for (const c of m.values()) c.destroy();
       m.clear();
     }

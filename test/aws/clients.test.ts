@@ -1,5 +1,6 @@
 import { ListClustersCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { ListDetectorsCommand } from '@aws-sdk/client-guardduty';
+import { GetRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsEmulator, addTask, addTaskDefinition, startAwsEmulator } from '../../sandbox/aws/index.js';
 import { AwsClients } from '../../src/aws/clients.js';
@@ -82,6 +83,7 @@ describe('home account', () => {
       AWS_ENDPOINT_URL_STS: emu.url,
       AWS_ENDPOINT_URL_ECS: emu.url,
       AWS_ENDPOINT_URL_GUARDDUTY: emu.url,
+      AWS_ENDPOINT_URL_IAM: emu.url,
       AWS_ACCESS_KEY_ID: emu.credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: emu.credentials.secretAccessKey,
     });
@@ -98,6 +100,11 @@ describe('home account', () => {
       ]);
       await (await aws.guardDuty({ region: REGION })).send(new ListDetectorsCommand({}));
       expect(emu.calls({ service: 'guardduty', operation: 'ListDetectors' })).toHaveLength(1);
+      const role = await (await aws.iam({ accountId: MEMBER, region: REGION })).send(
+        new GetRoleCommand({ RoleName: 'EcsGuardResponder' }),
+      );
+      expect(role.Role?.Arn).toBe(`arn:aws:iam::${MEMBER}:role/EcsGuardResponder`);
+      expect(emu.calls({ service: 'iam', operation: 'GetRole' })).toMatchObject([{ accountId: MEMBER }]);
     } finally {
       for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
       Object.assign(process.env, saved);
@@ -134,6 +141,36 @@ describe('member accounts', () => {
     expect(await aws.callerIdentity(MEMBER, REGION)).toMatchObject({
       account: MEMBER,
       arn: expect.stringContaining(':assumed-role/EcsGuardResponder/ecs-guard'),
+    });
+  });
+
+  it('changes IAM in the member account through the member role, the approver as SourceIdentity', async () => {
+    const aws = clients();
+    emu.state.ensureTaskRole(`arn:aws:iam::${MEMBER}:role/app-task`);
+    const iam = await aws.iam({
+      accountId: MEMBER,
+      region: REGION,
+      sourceIdentity: 'U0APPROVER',
+      purpose: 'revoke',
+    });
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'app-task',
+        PolicyName: 'p',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: { Effect: 'Deny', Action: '*', Resource: '*' },
+        }),
+      }),
+    );
+    expect(emu.state.role(MEMBER, 'app-task')?.inlinePolicies.has('p')).toBe(true);
+    expect(emu.state.role(emu.homeAccountId, 'app-task')).toBeUndefined();
+    expect(emu.calls({ service: 'iam', operation: 'PutRolePolicy' })).toMatchObject([
+      { accountId: MEMBER, sourceIdentity: 'U0APPROVER', status: 200 },
+    ]);
+    expect(assumeCalls().at(-1)?.input).toMatchObject({
+      RoleSessionName: 'ecs-guard-revoke',
+      SourceIdentity: 'U0APPROVER',
     });
   });
 
