@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { agentInjected, refreshCoverage } from './redeploy.js';
+import { agentInjected, refreshCoverage } from './coverage-health.js';
 import { addTask } from './seed.js';
 import { type AwsState, lastSegment } from './state.js';
 import type { EcsServiceRecord, EcsTask } from './wire-types.js';
