@@ -25,6 +25,7 @@ import { createRedis, keyspace } from './redis.js';
 import type { Service } from './service.js';
 import { CardRenderer } from './slack/card-renderer.js';
 import { CardStore } from './slack/card-store.js';
+import { countedFetch } from './slack/counted-fetch.js';
 import { registerActions } from './slack/listeners/actions/index.js';
 import { DEFAULT_OUTBOX_OPTIONS, Outbox, type OutboxOptions } from './slack/outbox.js';
 import { createSlackClient, slackLogger } from './slack/web-client.js';
@@ -162,6 +163,7 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
 
   const boltLogger = { ...slackLogger(log), getLevel: () => LogLevel.INFO };
   const socketMode = Boolean(config.slack.appToken);
+  metrics.buildInfo.set({ version: ctx.version, mode: socketMode ? 'socket' : 'http' }, 1);
   const receiver = socketMode
     ? undefined
     : new ExpressReceiver({
@@ -174,7 +176,8 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
   const bolt = new App({
     authorize: botAuthorization(slack, config.slack.botToken),
     ...(receiver ? { receiver } : { socketMode: true, appToken: config.slack.appToken }),
-    clientOptions: { slackApiUrl: config.slack.apiUrl },
+    // Bolt builds its own clients (one per token): they count their calls through the same fetch.
+    clientOptions: { slackApiUrl: config.slack.apiUrl, fetch: countedFetch(metrics) },
     // ecs-guard keeps its own state in Redis; Bolt's in-memory conversation store only costs time.
     convoStore: false,
     logger: boltLogger,

@@ -31,6 +31,12 @@ export interface Metrics {
   ackLatency: Histogram;
   /** AWS API calls by operation (`GetFindings`, `StopTask`, …). */
   awsCalls: Counter<'operation'>;
+  /** Always 1; the labels say which build runs in which mode (`http` or `socket`). */
+  buildInfo: Gauge<'version' | 'mode'>;
+  /** 1 when /readyz would answer 200, else 0; worked out at each scrape. */
+  ready: Gauge;
+  /** Each readiness check: 1 passing, 0 failing. */
+  readinessCheck: Gauge<'check'>;
 }
 
 /**
@@ -118,6 +124,23 @@ export function createMetrics(opts: { defaultMetrics?: boolean; prefix?: string 
       name: `${p}aws_calls_total`,
       help: 'AWS API calls, by operation',
       labelNames: ['operation'],
+      registers,
+    }),
+    buildInfo: new Gauge({
+      name: `${p}build_info`,
+      help: 'Always 1: the running version and mode (http or socket)',
+      labelNames: ['version', 'mode'],
+      registers,
+    }),
+    ready: new Gauge({
+      name: `${p}ready`,
+      help: '1 when every readiness check passes (what /readyz answers), else 0',
+      registers,
+    }),
+    readinessCheck: new Gauge({
+      name: `${p}readiness_check`,
+      help: 'Each readiness check: 1 passing, 0 failing',
+      labelNames: ['check'],
       registers,
     }),
   };

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { Registry } from 'prom-client';
+import type { Metrics } from '../metrics.js';
 
 /** Readiness probes: each resolves when its dependency is usable and throws (with why) otherwise. */
 export interface HealthChecks {
@@ -76,12 +76,12 @@ export async function checkReadiness(
 /**
  * `GET /healthz` (the process is up; no dependency checks, so an orchestrator does not restart a
  * healthy process because Redis blipped), `GET /readyz` (dependencies usable; 503 with the failing
- * checks otherwise) and `GET /metrics` (Prometheus text).
+ * checks otherwise) and `GET /metrics` (Prometheus text, with the readiness gauges as of the scrape).
  */
 export function registerHealthRoutes(
   router: RouteTarget,
   checks: HealthChecks,
-  metrics: { registry: Registry },
+  metrics: Pick<Metrics, 'registry' | 'ready' | 'readinessCheck'>,
   opts: { timeoutMs?: number } = {},
 ): void {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
@@ -103,6 +103,11 @@ export function registerHealthRoutes(
   });
 
   router.get('/metrics', async (_req, res) => {
+    // Readiness is worked out at each scrape, so the gauge is current even when nothing polls /readyz.
+    const r = await checkReadiness(checks, timeoutMs);
+    metrics.ready.set(r.ready ? 1 : 0);
+    for (const [name, c] of Object.entries(r.checks))
+      metrics.readinessCheck.set({ check: name }, c.ok ? 1 : 0);
     const body = await metrics.registry.metrics();
     res.set('Content-Type', metrics.registry.contentType).set('Cache-Control', 'no-store').send(body);
   });

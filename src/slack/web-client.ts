@@ -2,9 +2,11 @@ import { LogLevel, WebClient } from '@slack/web-api';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import { countedFetch } from './counted-fetch.js';
 
 /**
- * The Web API client ecs-guard uses outside Bolt's request context (outbox, workers).
+ * The Web API client ecs-guard uses outside Bolt's request context (outbox, workers); with
+ * `metrics`, every HTTP request it makes is counted (see counted-fetch.ts).
  * Rate-limited calls are rejected, not silently retried, so the outbox can honour `Retry-After`
  * per channel instead of blocking every channel behind one 429.
  */
@@ -19,19 +21,8 @@ export function createSlackClient(
     retryConfig: { retries: 2, factor: 2, minTimeout: 100, maxTimeout: 1000, randomize: true },
     logLevel: LogLevel.ERROR,
     logger: slackLogger(log),
+    ...(metrics ? { fetch: countedFetch(metrics) } : {}),
   });
-  if (metrics) {
-    const apiCall = client.apiCall.bind(client);
-    client.apiCall = async (method, options) => {
-      metrics.slackCalls.inc({ method });
-      try {
-        return await apiCall(method, options);
-      } catch (err) {
-        if (isRateLimited(err)) metrics.slackRateLimited.inc({ method });
-        throw err;
-      }
-    };
-  }
   return client;
 }
 

@@ -130,6 +130,16 @@ describe('health routes', () => {
     const text = await res.text();
     expect(text).toContain('ecs_guard_findings_ingested_total{source="push"} 2');
     expect(text).toContain('process_cpu_user_seconds_total');
+    expect(text).toContain('ecs_guard_ready 1');
+    expect(text).toContain('ecs_guard_readiness_check{check="redis"} 1');
+  });
+
+  it('GET /metrics reports readiness as of the scrape: a failing check sets the gauges to 0', async () => {
+    impl.redis = () => deadRedis.ping().then(() => {});
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).toContain('ecs_guard_ready 0');
+    expect(text).toContain('ecs_guard_readiness_check{check="redis"} 0');
+    expect(text).toContain('ecs_guard_readiness_check{check="slack"} 1');
   });
 });
 
