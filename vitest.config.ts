@@ -9,6 +9,8 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // Redis (REDIS_URL, or a private redis-server) and a local three-master Redis Cluster.
+    globalSetup: ['./test/global-setup.ts'],
     setupFiles: ['./test/setup.ts'],
     // The SDK's Node 20 end-of-support notice is known (the Docker image runs Node 22); keep test output readable.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },

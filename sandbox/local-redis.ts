@@ -52,55 +52,82 @@ export function onPath(name: string, path = process.env.PATH ?? ''): string | un
 }
 
 export const INSTALL_HINT =
-  'Install Redis and run the sandbox again:\n' +
+  'Install Redis (redis-server and redis-cli) and run it again:\n' +
   '  Debian/Ubuntu: sudo apt-get install redis-server\n' +
   '  macOS:         brew install redis\n' +
   'or point REDIS_URL at a Redis you already run (e.g. docker run -p 6379:6379 redis:7).';
 
-/** Uses `url` when Redis answers there, else starts a private redis-server, else throws. */
-export async function ensureRedis(url: string): Promise<LocalRedis> {
-  if (await redisAnswers(url)) return { url, private: false, close: async () => {} };
-  const bin = onPath('redis-server');
-  if (!bin) {
-    throw new EcsGuardError(ErrorCode.ConfigError, `No Redis answers at ${url}.\n${INSTALL_HINT}`);
-  }
-  const port = await freePort();
+/** A redis-server child process this process started (and stops when it exits). */
+export interface RedisServerProcess {
+  url: string;
+  /** The last few KB it printed, for error messages. */
+  output(): string;
+  /** SIGTERM, then waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `redis-server` with no persistence on 127.0.0.1:`port` (plus `extraArgs`) and waits until
+ * it answers PING; throws with its output when it does not start within 10 s.
+ */
+export async function startRedisServer(
+  port: number,
+  extraArgs: string[] = [],
+  opts: { bin?: string; cwd?: string } = {},
+): Promise<RedisServerProcess> {
+  const bin = opts.bin ?? onPath('redis-server');
+  if (!bin) throw new EcsGuardError(ErrorCode.ConfigError, `redis-server is not installed.\n${INSTALL_HINT}`);
   const child: ChildProcess = spawn(
     bin,
-    ['--save', '', '--appendonly', 'no', '--port', String(port), '--bind', '127.0.0.1'],
+    ['--save', '', '--appendonly', 'no', '--port', String(port), '--bind', '127.0.0.1', ...extraArgs],
     // Its own process group: Ctrl-C in the terminal reaches only the sandbox, which then shuts
     // the bot down while Redis is still there, and stops Redis last.
-    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true, cwd: opts.cwd },
   );
   const killOnExit = () => child.kill('SIGTERM');
   process.once('exit', killOnExit);
   let output = '';
-  child.stdout?.on('data', (d) => {
+  const keep = (d: Buffer) => {
     output = (output + d).slice(-4000);
-  });
-  child.stderr?.on('data', (d) => {
-    output = (output + d).slice(-4000);
-  });
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const privateUrl = `redis://127.0.0.1:${port}`;
+  const url = `redis://127.0.0.1:${port}`;
   const deadline = Date.now() + 10_000;
-  while (!(await redisAnswers(privateUrl, 500))) {
+  while (!(await redisAnswers(url, 500))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
+      process.removeListener('exit', killOnExit);
       throw new EcsGuardError(
         ErrorCode.ConfigError,
-        `No Redis answers at ${url}, and the private redis-server did not start:\n${output}`,
+        `redis-server on port ${port} did not start:\n${output}`,
       );
     }
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
-    url: privateUrl,
-    private: true,
-    async close() {
+    url,
+    output: () => output,
+    async stop() {
       process.removeListener('exit', killOnExit);
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
     },
   };
+}
+
+/** Uses `url` when Redis answers there, else starts a private redis-server, else throws. */
+export async function ensureRedis(url: string): Promise<LocalRedis> {
+  if (await redisAnswers(url)) return { url, private: false, close: async () => {} };
+  if (!onPath('redis-server')) {
+    throw new EcsGuardError(ErrorCode.ConfigError, `No Redis answers at ${url}.\n${INSTALL_HINT}`);
+  }
+  const server = await startRedisServer(await freePort()).catch((err: Error) => {
+    throw new EcsGuardError(
+      ErrorCode.ConfigError,
+      `No Redis answers at ${url}, and the private ${err.message}`,
+    );
+  });
+  return { url: server.url, private: true, close: () => server.stop() };
 }

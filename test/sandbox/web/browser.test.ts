@@ -1,15 +1,15 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addFindingFor } from '../../../sandbox/aws/index.js';
 import { SANDBOX_CHANNELS, SANDBOX_PEOPLE, type Sandbox, startSandbox } from '../../../sandbox/sandbox.js';
+import { findChromium } from '../../helpers/chromium.js';
 import { testPrefix } from '../../helpers/redis.js';
 
 // The sandbox page in real headless Chromium: the bot, both emulators and real Redis run
 // in-process; the page's clicks travel as signed block_actions through the bot's /slack/events.
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SKIP = process.env.ECS_GUARD_SKIP_BROWSER === '1';
 const ARTIFACTS = join(process.cwd(), 'test-artifacts');
 const { requester, approver, outsider } = SANDBOX_PEOPLE;
@@ -22,13 +22,8 @@ describe.skipIf(SKIP)('sandbox page in headless Chromium', () => {
   let page: Page;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium is missing at ${CHROMIUM}: the sandbox browser tests need it. ` +
-          'Install it with `apt-get install -y chromium` (CI: .ci/run does), point CHROMIUM_PATH at one, ' +
-          'or set ECS_GUARD_SKIP_BROWSER=1 to skip these tests explicitly.',
-      );
-    }
+    // CHROMIUM_PATH, a system Chromium, or the one an npm dev dependency ships (see the helper).
+    const chromiumBinary = await findChromium();
     mkdirSync(ARTIFACTS, { recursive: true });
     sandbox = await startSandbox({
       pollSeconds: 1,
@@ -38,8 +33,9 @@ describe.skipIf(SKIP)('sandbox page in headless Chromium', () => {
       logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
     });
     browser = await chromium.launch({
-      executablePath: CHROMIUM,
+      executablePath: chromiumBinary.executablePath,
       args: [
+        ...chromiumBinary.args,
         '--headless',
         '--no-sandbox',
         '--disable-gpu',
