@@ -8,6 +8,8 @@ export interface ChromiumChoice {
   args: string[];
 }
 
+const PACKAGED_CHROMIUM = '@sparticuz/chromium';
+
 /** Where distributions and vendors put Chromium or Chrome. */
 export const SYSTEM_CHROMIUM_PATHS = [
   '/usr/bin/chromium',
@@ -36,7 +38,10 @@ export async function findChromium(
   }
   const system = systemPaths.find((p) => existsSync(p));
   if (system) return { executablePath: system, source: system, args: [] };
-  const { default: packaged } = await import('@sparticuz/chromium');
+  // A variable specifier: a worktree whose node_modules predates the dev dependency still type-checks.
+  const { default: packaged } = (await import(PACKAGED_CHROMIUM)) as {
+    default: { executablePath(): Promise<string> };
+  };
   // Its build is headless-shell for serverless sandboxes: one process, no zygote, software GL.
   return {
     executablePath: await packaged.executablePath(),
