@@ -10,6 +10,10 @@ export interface Metrics {
   registry: Registry;
   /** Findings that entered the pipeline, by how they arrived. */
   findingsIngested: Counter<'source'>;
+  /** Findings refused at ingest, by reason (`account`, `region`: malformed; `resource`: an update tried to move it). */
+  findingsRejected: Counter<'reason'>;
+  /** Pushed events, by what became of them (`queued`, `duplicate`, `full`, `refused-region`, `refused-account`, `unknown`, `verified`, …). */
+  pushedEvents: Counter<'outcome'>;
   cardsPosted: Counter;
   cardsUpdated: Counter;
   /** Group (digest) cards posted for a burst. */
@@ -56,6 +60,18 @@ export function createMetrics(opts: { defaultMetrics?: boolean; prefix?: string 
       name: `${p}findings_ingested_total`,
       help: 'GuardDuty findings received, by source (poll or push)',
       labelNames: ['source'],
+      registers,
+    }),
+    findingsRejected: new Counter({
+      name: `${p}findings_rejected_total`,
+      help: 'Findings refused at ingest: malformed account or region, or an update that would change its resource',
+      labelNames: ['reason'],
+      registers,
+    }),
+    pushedEvents: new Counter({
+      name: `${p}pushed_events_total`,
+      help: 'Events pushed to /events/guardduty, by outcome (queued for verification, verified with GetFindings, unknown to GuardDuty, refused)',
+      labelNames: ['outcome'],
       registers,
     }),
     cardsPosted: new Counter({

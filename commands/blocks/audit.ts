@@ -3,7 +3,7 @@
 import type { AuditRecord } from '../../src/audit/record.js';
 import type { AuditVerifyResult } from '../../src/audit/trail.js';
 import { context, header, section, slackDate } from '../../src/slack/blocks/parts.js';
-import { code, mrkdwn, principalMention } from '../../src/slack/mrkdwn.js';
+import { code, mrkdwn, oneLine, principalMention } from '../../src/slack/mrkdwn.js';
 import type { Reply } from '../types.js';
 import { BUDGET, packLines } from './common.js';
 
@@ -24,7 +24,7 @@ export function auditLine(r: AuditRecord): string {
     t.findingId?.slice(0, 12),
   ]
     .filter(Boolean)
-    .map((s) => mrkdwn(s as string, 80))
+    .map((s) => oneLine(s as string, 80))
     .join(' / ');
   const cmd =
     r.event === 'command' && typeof r.detail?.text === 'string'
@@ -33,11 +33,11 @@ export function auditLine(r: AuditRecord): string {
   return [
     `${OUTCOME[r.outcome] ?? ''} #${r.seq} ${slackDate(Date.parse(r.time))}`,
     actor(r.actor.id),
-    `*${mrkdwn(r.action, 40)}* ${r.event}`,
+    `*${oneLine(r.action, 40)}* ${r.event}`,
     where || undefined,
-    t.accountId && t.region ? `${t.accountId}/${t.region}` : t.region,
+    t.accountId && t.region ? oneLine(`${t.accountId}/${t.region}`, 80) : t.region && oneLine(t.region, 40),
     cmd,
-    r.reason ? `_${mrkdwn(r.reason, 160)}_` : undefined,
+    r.reason ? `_${oneLine(r.reason, 160)}_` : undefined,
   ]
     .filter(Boolean)
     .join(' · ');
@@ -45,8 +45,8 @@ export function auditLine(r: AuditRecord): string {
 
 export function buildAuditReply(records: AuditRecord[], filterText: string): Reply {
   if (records.length === 0) {
-    const text = `No audit records${filterText ? ` for ${filterText}` : ''}.`;
-    return { text, blocks: [section(mrkdwn(text, 2000), 'audit-none')] };
+    const text = `No audit records${filterText ? ` for ${oneLine(filterText, 400)}` : ''}.`;
+    return { text, blocks: [section(text, 'audit-none')] };
   }
   const packed = packLines(records.map(auditLine), 'audit', {
     maxBlocks: BUDGET.blocks - 3,

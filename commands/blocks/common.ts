@@ -55,9 +55,9 @@ export function packLines(
 }
 
 export function usageErrorReply(subcommand: string, problem: string): Reply {
-  const text = `${problem}. Usage: ${usageLine(subcommand)}`;
   return {
-    text,
+    // The fallback text notifies: what the user typed must not form a mention there either.
+    text: `${escapeProblem(problem)}. Usage: ${usageLine(subcommand)}`,
     blocks: [
       section(`:warning: ${escapeProblem(problem)}`, 'usage-problem'),
       context([`Usage: ${usageLine(subcommand)} · \`/ecs-guard help\` lists every subcommand`], 'usage-line'),
@@ -67,7 +67,7 @@ export function usageErrorReply(subcommand: string, problem: string): Reply {
 
 export function errorReply(title: string, message: string): Reply {
   return {
-    text: `${title}: ${message}`,
+    text: `${escapeProblem(title)}: ${escapeProblem(message)}`,
     blocks: [section(`:x: *${escapeProblem(title)}*\n${escapeProblem(message)}`, 'error')],
   };
 }

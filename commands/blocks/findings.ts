@@ -3,7 +3,7 @@ import type { Finding } from '../../src/findings/model.js';
 import { SEVERITY_EMOJI } from '../../src/findings/severity.js';
 import { context, header, section, slackDate } from '../../src/slack/blocks/parts.js';
 import { findingStateWord } from '../../src/slack/blocks/status-words.js';
-import { code, link, mrkdwn } from '../../src/slack/mrkdwn.js';
+import { code, link, oneLine } from '../../src/slack/mrkdwn.js';
 import type { Reply } from '../types.js';
 import { BUDGET, packLines } from './common.js';
 
@@ -18,7 +18,7 @@ export function findingLine(r: FindingRow): string {
   const f = r.finding;
   const where = [f.clusterName, f.service ? `svc ${f.service}` : undefined, f.taskId?.slice(0, 12)]
     .filter(Boolean)
-    .map((s) => mrkdwn(s as string, 120))
+    .map((s) => oneLine(s as string, 120))
     .join(' / ');
   const card = r.cardUrl
     ? `${findingStateWord(r.state)} ${link(r.cardUrl, 'card')}`
@@ -33,7 +33,7 @@ export function findingLine(r: FindingRow): string {
   return [
     `${SEVERITY_EMOJI[f.severityLabel] ?? ''} *${f.severityLabel}* ${code(f.type, 120)}`,
     where || undefined,
-    `${f.accountId}/${f.region}`,
+    oneLine(`${f.accountId}/${f.region}`, 80),
     flags || undefined,
     slackDate(f.lastSeen ?? f.updatedAt),
     card,
@@ -45,8 +45,8 @@ export function findingLine(r: FindingRow): string {
 export function buildFindingsReply(rows: FindingRow[], filterText: string, scanned: number): Reply {
   const title = `Recent findings${filterText ? ` (${filterText})` : ''}`;
   if (rows.length === 0) {
-    const text = `No findings match${filterText ? ` ${filterText}` : ''} (looked at ${scanned} recent).`;
-    return { text, blocks: [section(`:mag: ${mrkdwn(text, 2000)}`, 'findings-none')] };
+    const text = `No findings match${filterText ? ` ${oneLine(filterText, 400)}` : ''} (looked at ${scanned} recent).`;
+    return { text, blocks: [section(`:mag: ${text}`, 'findings-none')] };
   }
   const packed = packLines(rows.map(findingLine), 'findings', {
     maxBlocks: BUDGET.blocks - 3,
@@ -54,7 +54,7 @@ export function buildFindingsReply(rows: FindingRow[], filterText: string, scann
     moreHint: '(narrow with a cluster, `--severity`, `--type` or `--since`)',
   });
   return {
-    text: `${rows.length} finding(s)${filterText ? ` (${filterText})` : ''}`,
+    text: `${rows.length} finding(s)${filterText ? ` (${oneLine(filterText, 400)})` : ''}`,
     blocks: [
       header(title, 'findings-header'),
       ...packed.blocks,

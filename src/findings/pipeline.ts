@@ -1,3 +1,4 @@
+import { isAccountId, isRegionName } from '../aws/names.js';
 import type { Config } from '../config.js';
 import { EcsGuardError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -10,6 +11,13 @@ import { routeFinding } from './route.js';
 import type { FindingStore } from './store.js';
 
 export type Source = 'poll' | 'push';
+
+/** Why a finding's account id or region cannot be right (12 digits; an AWS region name), if so. */
+export function malformedIdentity(f: Pick<Finding, 'accountId' | 'region'>): string | undefined {
+  if (!isAccountId(f.accountId)) return 'account id is not 12 digits';
+  if (!isRegionName(f.region)) return 'region is not an AWS region name';
+  return undefined;
+}
 
 export interface PipelineResult {
   new: number;
@@ -52,6 +60,19 @@ export class Pipeline {
   async ingest(findings: Finding[], source: Source): Promise<PipelineResult> {
     const out: PipelineResult = { new: 0, updated: 0, duplicate: 0, ignored: [] };
     for (const f of findings) {
+      const malformed = malformedIdentity(f);
+      if (malformed) {
+        // Account and region pick clients, keys and links: a finding with odd ones is refused, not shown.
+        this.deps.log.warn(
+          { findingId: f.id.slice(0, 128), source, problem: malformed },
+          'malformed finding skipped',
+        );
+        this.deps.metrics?.findingsRejected.inc({
+          reason: malformed.startsWith('account') ? 'account' : 'region',
+        });
+        out.ignored.push({ id: f.id, reason: malformed });
+        continue;
+      }
       if (!isEcsRuntimeFinding(f)) {
         out.ignored.push({ id: f.id, reason: `not an ECS runtime finding (${f.resourceType} ${f.type})` });
         continue;

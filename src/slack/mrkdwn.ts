@@ -13,15 +13,20 @@ const ZWJ = '\u200D';
 const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
 
 /**
- * Drops C0/C1 control characters (keeping \n and \t) and shows bidi overrides/isolates instead of
- * applying them, so right-to-left tricks cannot reorder the text around them ("trojan source").
+ * Shows control characters (except \n and \t), bidi overrides/isolates, zero-width and other
+ * invisible characters as `[U+XXXX]` instead of passing them on: right-to-left tricks cannot
+ * reorder the text ("trojan source"), and nothing can hide inside a title or a command line.
+ * A zero-width joiner between two emoji (👩‍👧) is kept: it is how those emoji are written.
  */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
-const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
-const BIDI = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/g;
+const INVISIBLE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex lint/suspicious/noMisleadingCharacterClass: each one is found and shown on its own, on purpose
+  /(?!(?<=\p{Extended_Pictographic}[\uFE0F\u{1F3FB}-\u{1F3FF}]?)\u200D(?=\p{Extended_Pictographic}))[\p{Cf}\u0000-\u0008\u000B-\u001F\u007F-\u009F\u034F\u115F\u1160\u17B4\u17B5\u180B-\u180D\u180F\u2028\u2029\u3164\uFE00-\uFE0D\uFFA0\u{E0100}-\u{E01EF}]/gu;
+
+const codeOf = (c: string): string =>
+  `[U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}]`;
 
 function clean(s: string): string {
-  return s.replace(CONTROL, '').replace(BIDI, (c) => `[U+${c.codePointAt(0)?.toString(16).toUpperCase()}]`);
+  return s.replace(/\r\n/g, '\n').replace(INVISIBLE, codeOf);
 }
 
 /** `@here` / `@channel` / `@everyone` as text: a zero-width joiner after `@` keeps them inert. */
@@ -121,6 +126,29 @@ export function plain(s: string, max: number): string {
     .replace(/</g, '\u2039')
     .replace(/>/g, '\u203A');
   return fitTo(oneLine, Math.max(1, max)) || ' ';
+}
+
+/**
+ * Mrkdwn's inline markup characters as look-alikes that Slack does not format (`*` ∗, `_` ˍ,
+ * `~` ∼, backtick ˋ), and `:name:` emoji codes broken (꞉), so one-line untrusted text cannot
+ * make bold, italic, strike or code, nor draw a ✅ status line of its own.
+ */
+const neutraliseMarkup = (s: string): string =>
+  s
+    .replace(/\*/g, '\u2217')
+    .replace(/_/g, '\u02CD')
+    .replace(/~/g, '\u223C')
+    .replace(/`/g, '\u02CB')
+    .replace(/:(?=[a-z+-][a-z0-9+-]*:)/gi, '\uA789');
+
+/**
+ * Untrusted text that must stay on one line (a finding's title, the fields of a fallback text):
+ * newlines and tabs collapse to one space and inline markup is neutralised, then escaped as
+ * `mrkdwn` does, in at most `max` UTF-16 units.
+ */
+export function oneLine(s: string, max: number): string {
+  const flat = String(s).replace(/[\s\u2028\u2029]*[\r\n\t\v\f\u2028\u2029]+[\s\u2028\u2029]*/g, ' ');
+  return fitTo(neutraliseMarkup(defangSchemes(neutraliseMentions(clean(flat)))), max, escapeEntities);
 }
 
 // Backticks inside code cannot end the span: use U+02CB (modifier grave), which looks the same.

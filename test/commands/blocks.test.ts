@@ -1,7 +1,7 @@
 import type { Task } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
 import { buildAuditReply, buildVerifyReply } from '../../commands/blocks/audit.js';
-import { packLines } from '../../commands/blocks/common.js';
+import { errorReply, packLines } from '../../commands/blocks/common.js';
 import { buildCoverageDetail, buildCoverageSummary, sortCoverage } from '../../commands/blocks/coverage.js';
 import { buildFindingsReply } from '../../commands/blocks/findings.js';
 import { buildPlanDecided, buildPlanMessage, CONFIRM_ACTION } from '../../commands/blocks/plan.js';
@@ -291,6 +291,41 @@ describe('findings, audit, status, help blocks', () => {
     expect(buildVerifyReply({ ok: false, checked: 2, problem: 'edited', at: '1-0' }).text).toContain(
       'BROKEN',
     );
+  });
+
+  it('escapes every finding value and the --type text, in blocks and in the fallback text', () => {
+    const evil = '<!channel> *x* `y`\n:white_check_mark: done';
+    const f = { ...finding(1), accountId: `1111<!here>`, region: `us-east-1${evil}` };
+    for (const r of [
+      buildFindingsReply([{ finding: f, state: 'posted' }], `type ${evil}*`, 1),
+      buildFindingsReply([], `type ${evil}*`, 0),
+    ]) {
+      // (the header is plain_text: `<` and `>` become ‹ ›, checked by the first half of the match)
+      const body = { blocks: (r.blocks as { type: string }[]).filter((b) => b.type !== 'header') };
+      expect(text(r).replace(/<!date\^\d+\^[^|>]+\|[^>]+>/g, '')).not.toContain('<!');
+      const all = `${text(body)}\n${r.text}`.replace(/<!date\^\d+\^[^|>]+\|[^>]+>/g, '');
+      expect(all).not.toMatch(/<!|:white_check_mark:/);
+      expect(r.text).not.toContain('\n');
+    }
+    const rec: AuditRecord = {
+      seq: 8,
+      time: new Date(0).toISOString(),
+      actor: { id: 'UAPP' },
+      action: 'stop-task',
+      event: 'requested',
+      target: { cluster: 'c', accountId: `1<!here>`, region: `r${evil}`, findingId: '<!channel>' },
+      outcome: 'ok',
+      reason: `_${evil}`,
+      prev: 'x',
+      hash: 'y',
+    };
+    const a = buildAuditReply([rec], '');
+    const audit = `${text(a)}\n${a.text}`.replace(/<!date\^\d+\^[^|>]+\|[^>]+>/g, '');
+    expect(audit).not.toContain('<!');
+    // One ✅: the record's own outcome; none from the event or reason text.
+    expect(audit.match(/:white_check_mark:/g)).toHaveLength(1);
+    const e = errorReply('Bad <!channel>', 'you typed <@U123>');
+    expect(e.text).not.toMatch(/<[!@]/);
   });
 
   it('status and help are within limits', () => {

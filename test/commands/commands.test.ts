@@ -76,7 +76,7 @@ describe('/ecs-guard slash commands', () => {
     expect(textOf(c)).toContain('12-digit');
     expect(textOf(c)).toContain('/ecs-guard coverage [cluster]');
     const d = await run('enable');
-    expect(textOf(d)).toContain('missing <cluster>');
+    expect(textOf(d)).toContain('missing &lt;cluster&gt;');
     const e = await run('findings --since "next week"');
     expect(textOf(e)).toContain('--since must be a duration');
   });

@@ -6,6 +6,7 @@ import {
   groupMention,
   link,
   mrkdwn,
+  oneLine,
   plain,
   principalMention,
   truncate,
@@ -39,8 +40,44 @@ describe('escapeMrkdwn', () => {
     );
   });
 
-  it('shows bidi controls instead of applying them and drops control characters', () => {
-    expect(escapeMrkdwn('a\u202Eevil\u0007b')).toBe('a[U+202E]evilb');
+  it('shows bidi controls and control characters instead of applying them', () => {
+    expect(escapeMrkdwn('a\u202Eevil\u0007b')).toBe('a[U+202E]evil[U+0007]b');
+  });
+
+  it('shows zero-width and other invisible characters as [U+XXXX], keeping emoji joiners', () => {
+    expect(escapeMrkdwn('x\u200By\u200Cz\u200Dw\uFEFFv\u2060u\u00ADt')).toBe(
+      'x[U+200B]y[U+200C]z[U+200D]w[U+FEFF]v[U+2060]u[U+00AD]t',
+    );
+    // Unicode "tag" characters smuggle invisible ASCII; Hangul fillers look like nothing.
+    expect(escapeMrkdwn('a\u{E0041}\u{E0042}b\u3164c')).toBe('a[U+E0041][U+E0042]b[U+3164]c');
+    expect(escapeMrkdwn('👩‍👧 ok')).toBe('👩‍👧 ok');
+    expect(code('rm\u200B -rf', 40)).toBe('`rm[U+200B] -rf`');
+  });
+});
+
+describe('oneLine', () => {
+  const fake = 'Crypto miner\n\n:white_check_mark: *Stop task succeeded* · approved by @alice';
+
+  it('keeps a title on one line and neutralises the markup that could fake a status line', () => {
+    const s = oneLine(fake, 300);
+    expect(s).not.toMatch(/[\n\r*_~`]/);
+    expect(s).not.toContain(':white_check_mark:');
+    expect(s.startsWith('Crypto miner ')).toBe(true);
+    expect(oneLine('a\r\n\tb\u2028c   d', 50)).toBe('a b c   d');
+    expect(oneLine('_it_ ~st~ `co` *b*', 50)).toBe(
+      '\u02CDit\u02CD \u223Cst\u223C \u02CBco\u02CB \u2217b\u2217',
+    );
+    // Times and finding types keep their colons.
+    expect(oneLine('Execution:Runtime/NewBinaryExecuted at 12:30:45', 80)).toBe(
+      'Execution:Runtime/NewBinaryExecuted at 12:30:45',
+    );
+  });
+
+  it('still escapes, defangs, neutralises mentions and respects the budget', () => {
+    const s = oneLine('<!channel> @here https://x.example \u200B'.repeat(50), 120);
+    expect(s.length).toBeLessThanOrEqual(120);
+    expect(s).not.toMatch(/[<>]|@here|https:\/\/|\u200B/);
+    expect(s).toContain('[U+200B]');
   });
 });
 

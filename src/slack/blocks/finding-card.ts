@@ -4,9 +4,10 @@
  * validated ids; button values carry only the opaque card or request id.
  */
 import type { Button, KnownBlock } from '@slack/types';
+import { FINDING_ID, REGION_NAME as REGION } from '../../aws/names.js';
 import type { Finding } from '../../findings/model.js';
 import { SEVERITY_EMOJI } from '../../findings/severity.js';
-import { code, link, mrkdwn, principalMention, truncate } from '../mrkdwn.js';
+import { code, link, mrkdwn, oneLine, principalMention, truncate } from '../mrkdwn.js';
 import type { CardAction, CardState } from './card-state.js';
 import { LIMITS } from './limits.js';
 import {
@@ -34,8 +35,6 @@ export interface SlackMessage {
   blocks: KnownBlock[];
 }
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
-const FINDING_ID = /^[A-Za-z0-9]{1,128}$/;
 const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 const TASK_ID = /^[A-Za-z0-9]{1,64}$/;
 
@@ -260,7 +259,7 @@ function fallbackText(f: Finding, state: CardState): string {
               : ' [failed]'
             : '';
   const raw = `${f.sample ? '[SAMPLE] ' : ''}${f.severityLabel} ${f.type}${where ? ` in ${where}` : ''} (${f.accountId} ${f.region})${status}`;
-  return `${SEVERITY_EMOJI[f.severityLabel]} ${mrkdwn(raw, LIMITS.fallbackText - 30)}`;
+  return `${SEVERITY_EMOJI[f.severityLabel]} ${oneLine(raw, LIMITS.fallbackText - 30)}`;
 }
 
 export function buildFindingCard(f: Finding, state: CardState, opts: CardOptions): SlackMessage {
@@ -275,8 +274,9 @@ export function buildFindingCard(f: Finding, state: CardState, opts: CardOptions
       ),
     );
   }
-  const description = f.description && f.description !== f.title ? `\n${mrkdwn(f.description, 900)}` : '';
-  blocks.push(section(`*${mrkdwn(f.title, 300)}*${description}`, 'summary'));
+  // Title and description on their own lines, markup neutralised: neither can draw a fake status line.
+  const description = f.description && f.description !== f.title ? `\n${oneLine(f.description, 900)}` : '';
+  blocks.push(section(`*${oneLine(f.title, 300)}*${description}`, 'summary'));
   blocks.push(fieldsSection(summaryFields(f), 'where'));
   const proc = processText(f);
   if (proc) blocks.push(section(proc, 'process'));

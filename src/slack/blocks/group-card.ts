@@ -4,9 +4,10 @@
  * findings never become 10,000 posts and none is dropped from the count.
  */
 import type { KnownBlock } from '@slack/types';
+import { REGION_NAME as REGION } from '../../aws/names.js';
 import type { SeverityLabel } from '../../findings/model.js';
 import { SEVERITY_EMOJI } from '../../findings/severity.js';
-import { code, link, mrkdwn } from '../mrkdwn.js';
+import { code, link, mrkdwn, oneLine } from '../mrkdwn.js';
 import type { SlackMessage } from './finding-card.js';
 import { LIMITS } from './limits.js';
 import { context, fieldsSection, header, section, slackDate } from './parts.js';
@@ -41,7 +42,6 @@ export interface GroupCardOptions {
   maxTasks?: number;
 }
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const TYPE = /^[A-Za-z0-9:/.!_-]{1,100}$/;
 
 interface TaskRow {
@@ -125,6 +125,6 @@ export function buildGroupCard(group: FindingGroup, opts: GroupCardOptions): Sla
     blocks.push(context([link(url, 'Open these findings in GuardDuty')], 'links'));
   }
   const where = [group.cluster, group.service ?? group.family].filter(Boolean).join('/');
-  const text = `${emoji} ${mrkdwn(`${total} × ${group.label} ${group.type}${where ? ` in ${where}` : ''} (${group.accountId} ${group.region})`, LIMITS.fallbackText - 30)}`;
+  const text = `${emoji} ${oneLine(`${total} × ${group.label} ${group.type}${where ? ` in ${where}` : ''} (${group.accountId} ${group.region})`, LIMITS.fallbackText - 30)}`;
   return { text, blocks: blocks.slice(0, LIMITS.blocks) };
 }

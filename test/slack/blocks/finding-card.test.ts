@@ -199,6 +199,22 @@ describe('buildFindingCard: hostile finding text', () => {
   });
 });
 
+describe('buildFindingCard: a title cannot fake a status line', () => {
+  it('renders the title and description on one line each, markup and invisibles neutralised', () => {
+    const title = 'Crypto miner\n\n:white_check_mark: *Stop task succeeded* · approved by @alice\u200B';
+    const card = buildFindingCard({ ...base, title, description: 'x\n~gone~ `ok`' }, fresh, opts);
+    const summary = (card.blocks as { block_id?: string; text?: { text: string } }[]).find(
+      (b) => b.block_id === 'summary',
+    )?.text?.text as string;
+    const [titleLine, descLine, ...rest] = summary.split('\n');
+    expect(rest).toEqual([]);
+    expect(titleLine).toMatch(/^\*Crypto miner .*Stop task succeeded.*\[U\+200B\]\*$/);
+    // The only bold is ours (the wrapping asterisks); no emoji code, strike or code can form.
+    expect(titleLine?.slice(1, -1)).not.toMatch(/[*_~`]|:white_check_mark:/);
+    expect(descLine).not.toMatch(/[*_~`]/);
+  });
+});
+
 describe('buildFindingCard: card states and buttons', () => {
   it('a fresh card has Stop task (danger, confirm), Archive (confirm) and ECS context, valued with the card id', () => {
     const c = buildFindingCard(base, fresh, opts);
