@@ -1,10 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import type { AwsEmulator, Estate } from './aws/index.js';
 import type { SlackEmulator } from './slack/index.js';
 
 /**
  * The part of the bot's environment that points it at the emulators: the Slack emulator's token,
  * signing secret and API, the AWS emulator's endpoint and credentials, and the estate's member
- * role. Policy (channels, approvers, regions, Redis prefix) is the caller's.
+ * role, and a fresh audit HMAC key. Policy (channels, approvers, regions, Redis prefix) is the caller's.
  */
 export function emulatorEnv(p: {
   slack: SlackEmulator;
@@ -12,6 +13,8 @@ export function emulatorEnv(p: {
   estate: Estate;
 }): Record<string, string> {
   return {
+    // A fresh audit/request HMAC key per run (the bot requires one in production).
+    ECS_GUARD_AUDIT_HMAC_KEY: randomBytes(32).toString('hex'),
     SLACK_BOT_TOKEN: p.slack.botToken,
     SLACK_SIGNING_SECRET: p.slack.signingSecret,
     SLACK_API_URL: p.slack.apiUrl,

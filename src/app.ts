@@ -4,6 +4,8 @@ import type { WebClient } from '@slack/web-api';
 import { Queue } from 'bullmq';
 import express, { type Express } from 'express';
 import { registerCommands } from '../commands/index.js';
+import { startAnchoring } from './audit/anchoring.js';
+import { SlackAnchorLog } from './audit/slack-anchor-log.js';
 import { AuditTrail } from './audit/trail.js';
 import { AwsClients, type AwsClientsOptions } from './aws/clients.js';
 import { type Clock, systemClock } from './clock.js';
@@ -89,7 +91,22 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
     ...opts.aws,
   });
   const slack = createSlackClient(config, log, metrics);
-  const audit = new AuditTrail({ redis, keys, log, clock });
+  if (config.audit.keyGenerated) {
+    log.warn(
+      'ECS_GUARD_AUDIT_HMAC_KEY is not set: the audit chain uses a random key for this process only (set it; it is required in production)',
+    );
+  }
+  const audit = new AuditTrail({
+    redis,
+    keys,
+    log,
+    clock,
+    key: config.audit.hmacKey.reveal(),
+    retentionMs: config.audit.retentionDays * 86_400_000,
+    ...(config.audit.channel
+      ? { anchors: new SlackAnchorLog(slack, config.audit.channel, config.audit.hmacKey.reveal()) }
+      : {}),
+  });
   const findings = new FindingStore(redis, keys, clock);
   const cards = new CardStore(redis, keys, clock);
   const renderer = new CardRenderer(cards, findings, { consoleUrl: config.consoleUrl });
@@ -208,6 +225,7 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
       services.push({ name: 'outbox', close: () => outbox.stop() });
       services.push(startQueueMetrics(queues, metrics, log));
       services.push({ name: 'slack-handlers', close: () => ctx.work.idle() });
+      if (audit.anchors) services.push(startAnchoring(audit, config.audit.anchorSeconds * 1000, log));
       await schedulePolls(queues.poll, config.regions, config.pollSeconds);
       if (socketMode) await bolt.start();
       const port = await new Promise<number>((resolve, reject) => {

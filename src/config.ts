@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -66,6 +67,45 @@ export interface Config {
   logLevel: string;
   /** Base URL for console links (tests keep the default). */
   consoleUrl: string;
+  audit: AuditConfig;
+  /** Finding, card and request records are kept this long after the finding was last seen (open cards kept). */
+  retentionDays: number;
+}
+
+export interface AuditConfig {
+  /** HMAC key of the audit chain and of request records (ECS_GUARD_AUDIT_HMAC_KEY). */
+  hmacKey: SecretValue;
+  /** No key was configured (not production): a random one for this process only. */
+  keyGenerated: boolean;
+  /** Slack channel that receives the chain-head anchors (ECS_GUARD_AUDIT_CHANNEL). */
+  channel?: string;
+  /** How often the head is anchored. */
+  anchorSeconds: number;
+  /** Audit records older than this are trimmed from Redis, but only behind an anchor. */
+  retentionDays: number;
+}
+
+/**
+ * A secret that stays out of logs and JSON: pino and JSON.stringify see `[redacted]`; only
+ * `reveal()` gives the value.
+ */
+export class SecretValue {
+  readonly #value: string;
+  constructor(value: string) {
+    this.#value = value;
+  }
+  reveal(): string {
+    return this.#value;
+  }
+  toJSON(): string {
+    return '[redacted]';
+  }
+  toString(): string {
+    return '[redacted]';
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return '[redacted]';
+  }
 }
 
 const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
@@ -167,6 +207,16 @@ const envSchema = z.object({
     .optional(),
   PORT: intIn(0, 65_535).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  NODE_ENV: z.string().optional(),
+  ECS_GUARD_AUDIT_HMAC_KEY: z
+    .string()
+    .min(32, { message: 'must be at least 32 characters (e.g. `openssl rand -hex 32`)' })
+    .refine((s) => new Set(s).size >= 8, { message: 'is too repetitive to be a key' })
+    .optional(),
+  ECS_GUARD_AUDIT_CHANNEL: channelId.optional(),
+  ECS_GUARD_AUDIT_ANCHOR_SECONDS: intIn(1, 86_400).optional(),
+  ECS_GUARD_AUDIT_RETENTION_DAYS: intIn(1, 3650).optional(),
+  ECS_GUARD_RETENTION_DAYS: intIn(1, 3650).optional(),
 });
 
 const principal = z
@@ -268,6 +318,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile = read
   if (parsed.success && !e.ECS_GUARD_REGIONS && !e.AWS_REGION) {
     problems.push('AWS_REGION: is required unless ECS_GUARD_REGIONS is set');
   }
+  if (parsed.success && e.NODE_ENV === 'production' && !e.ECS_GUARD_AUDIT_HMAC_KEY) {
+    problems.push(
+      'ECS_GUARD_AUDIT_HMAC_KEY: is required in production (NODE_ENV=production); at least 32 random characters, e.g. `openssl rand -hex 32`',
+    );
+  }
   if (e.ECS_GUARD_EXTERNAL_ID && !e.ECS_GUARD_MEMBER_ROLE) {
     problems.push('ECS_GUARD_MEMBER_ROLE: is required when ECS_GUARD_EXTERNAL_ID is set');
   }
@@ -352,5 +407,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile = read
     port: e.PORT ?? 3000,
     logLevel: e.LOG_LEVEL ?? 'info',
     consoleUrl: e.ECS_GUARD_CONSOLE_URL ?? 'https://console.aws.amazon.com',
+    audit: {
+      // Outside production a missing key becomes a random one: records still chain and verify
+      // within this process's life, and the bot warns at start-up.
+      hmacKey: new SecretValue(e.ECS_GUARD_AUDIT_HMAC_KEY ?? randomBytes(32).toString('hex')),
+      keyGenerated: !e.ECS_GUARD_AUDIT_HMAC_KEY,
+      ...(e.ECS_GUARD_AUDIT_CHANNEL ? { channel: e.ECS_GUARD_AUDIT_CHANNEL } : {}),
+      anchorSeconds: e.ECS_GUARD_AUDIT_ANCHOR_SECONDS ?? 300,
+      retentionDays: e.ECS_GUARD_AUDIT_RETENTION_DAYS ?? 365,
+    },
+    retentionDays: e.ECS_GUARD_RETENTION_DAYS ?? 90,
   };
 }

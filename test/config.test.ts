@@ -79,6 +79,46 @@ describe('loadConfig', () => {
     expect(msg).not.toContain('SECRETVALUE');
   });
 
+  it('audit HMAC key: required in production, at least 32 characters, never echoed or serialised', () => {
+    expect(fails({ ...base, NODE_ENV: 'production' })).toMatch(
+      /ECS_GUARD_AUDIT_HMAC_KEY: is required in production/,
+    );
+    const short = fails({ ...base, ECS_GUARD_AUDIT_HMAC_KEY: 'short-KEY-value' });
+    expect(short).toMatch(/ECS_GUARD_AUDIT_HMAC_KEY: must be at least 32 characters/);
+    expect(short).not.toContain('short-KEY-value');
+    expect(fails({ ...base, ECS_GUARD_AUDIT_HMAC_KEY: 'a'.repeat(40) })).toMatch(/too repetitive/);
+    const key = 'k3y-0123456789abcdefghijklmnopqrstuv';
+    const c = loadConfig({ ...base, NODE_ENV: 'production', ECS_GUARD_AUDIT_HMAC_KEY: key });
+    expect(c.audit.hmacKey.reveal()).toBe(key);
+    expect(c.audit.keyGenerated).toBe(false);
+    expect(JSON.stringify(c)).not.toContain(key);
+    expect(String(c.audit.hmacKey)).toBe('[redacted]');
+    // Outside production a missing key becomes a random one per process (and a warning).
+    const dev = loadConfig(base);
+    expect(dev.audit.keyGenerated).toBe(true);
+    expect(dev.audit.hmacKey.reveal()).toMatch(/^[0-9a-f]{64}$/);
+    expect(loadConfig(base).audit.hmacKey.reveal()).not.toBe(dev.audit.hmacKey.reveal());
+  });
+
+  it('audit channel, anchor interval and retention', () => {
+    const d = loadConfig(base);
+    expect(d.audit).toMatchObject({ anchorSeconds: 300, retentionDays: 365 });
+    expect(d.audit.channel).toBeUndefined();
+    expect(d.retentionDays).toBe(90);
+    const c = loadConfig({
+      ...base,
+      ECS_GUARD_AUDIT_CHANNEL: 'C0AUDIT01',
+      ECS_GUARD_AUDIT_ANCHOR_SECONDS: '60',
+      ECS_GUARD_AUDIT_RETENTION_DAYS: '30',
+      ECS_GUARD_RETENTION_DAYS: '7',
+    });
+    expect(c.audit).toMatchObject({ channel: 'C0AUDIT01', anchorSeconds: 60, retentionDays: 30 });
+    expect(c.retentionDays).toBe(7);
+    expect(fails({ ...base, ECS_GUARD_AUDIT_CHANNEL: '#audit', ECS_GUARD_RETENTION_DAYS: '0' })).toMatch(
+      /ECS_GUARD_AUDIT_CHANNEL: must be a Slack channel id[\s\S]*ECS_GUARD_RETENTION_DAYS: must be between 1 and 3650/,
+    );
+  });
+
   it('requires a signing secret in HTTP mode but not in Socket Mode', () => {
     const { SLACK_SIGNING_SECRET: _, ...noSecret } = base;
     expect(fails(noSecret)).toContain('SLACK_SIGNING_SECRET');

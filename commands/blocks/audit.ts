@@ -67,8 +67,26 @@ export function buildVerifyReply(v: AuditVerifyResult): Reply {
   const text = v.ok
     ? `Audit chain intact: ${v.checked} record(s) verified.`
     : `Audit chain BROKEN after ${v.checked} good record(s): ${v.problem ?? 'unknown problem'}${v.at ? ` (at ${v.at})` : ''}`;
+  const a = v.anchors;
+  const facts = [
+    a
+      ? `Anchors in ${a.where}: ${a.read} read, ${a.matched} matched${a.newestSeq ? `, newest names record ${a.newestSeq}` : ''}${a.ignored ? ` · ${a.ignored} ignored (another key or a bad MAC)` : ''}`
+      : undefined,
+    v.trimmedThrough ? `Records 1–${v.trimmedThrough} were trimmed behind an anchor.` : undefined,
+    v.note ? `Note: ${v.note}` : undefined,
+  ].filter((s): s is string => Boolean(s));
   return {
     text,
-    blocks: [section(`${v.ok ? ':lock:' : ':rotating_light:'} ${mrkdwn(text, 2500)}`, 'audit-verify')],
+    blocks: [
+      section(`${v.ok ? ':lock:' : ':rotating_light:'} ${mrkdwn(text, 2500)}`, 'audit-verify'),
+      ...(facts.length
+        ? [
+            context(
+              facts.map((f) => mrkdwn(f, 500)),
+              'audit-verify-facts',
+            ),
+          ]
+        : []),
+    ],
   };
 }

@@ -237,6 +237,50 @@ const conversationsMembers: Method = (env, args) => {
   return ok({ members: page, response_metadata: { next_cursor: next } });
 };
 
+/** Slack: "limit … maximum of 999"; default 100. */
+const HISTORY_MAX = 999;
+const cursorOf = (ts: string) => Buffer.from(`next_ts:${ts}`).toString('base64');
+const tsOfCursor = (c: string) => {
+  const s = Buffer.from(c, 'base64').toString('utf8');
+  return s.startsWith('next_ts:') ? s.slice(8) : undefined;
+};
+
+/**
+ * conversations.history: the channel's top-level messages (thread replies are not part of it),
+ * newest first, between `oldest` and `latest` (exclusive unless `inclusive`), cursor-paged.
+ */
+const conversationsHistory: Method = (env, args) => {
+  const id = str(args.channel);
+  const c = id ? env.ws.resolveChannel(id) : undefined;
+  if (!c) return fail('channel_not_found');
+  // A channel with a member list the bot is not on: Slack answers not_in_channel (public) or
+  // channel_not_found (private).
+  if (c.members && !c.members.has(env.ws.bot.userId))
+    return fail(c.is_private ? 'channel_not_found' : 'not_in_channel');
+  const rawCursor = str(args.cursor);
+  const cursorTs = rawCursor ? tsOfCursor(rawCursor) : undefined;
+  if (rawCursor && !cursorTs) return fail('invalid_cursor');
+  const limit = Math.min(Math.max(Number(args.limit ?? 100) || 100, 1), HISTORY_MAX);
+  const inclusive = args.inclusive === true || args.inclusive === 'true' || args.inclusive === '1';
+  const oldest = Number(str(args.oldest) ?? '0');
+  const latest = Number(str(args.latest) ?? String(Number.POSITIVE_INFINITY));
+  const inRange = (ts: number) =>
+    (inclusive ? ts >= oldest : ts > oldest) && (inclusive ? ts <= latest : ts < latest);
+  const all = env.ws
+    .allMessages(c.id)
+    .filter((m) => (!m.thread_ts || m.thread_ts === m.ts) && inRange(Number(m.ts)))
+    .reverse()
+    .filter((m) => !cursorTs || Number(m.ts) <= Number(cursorTs));
+  const page = all.slice(0, limit);
+  const next = all[limit];
+  return ok({
+    messages: page.map(publicMessage),
+    has_more: next !== undefined,
+    pin_count: 0,
+    ...(next ? { response_metadata: { next_cursor: cursorOf(next.ts) } } : {}),
+  });
+};
+
 const authTest: Method = (env) =>
   ok({
     url: `${env.baseUrl}/`,
@@ -261,5 +305,6 @@ export const METHODS: Record<string, Method> = {
   'usergroups.users.list': usergroupUsers,
   'conversations.info': conversationsInfo,
   'conversations.members': conversationsMembers,
+  'conversations.history': conversationsHistory,
   'auth.test': authTest,
 };

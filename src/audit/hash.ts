@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /** The `prev` of the first record in a chain. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -22,13 +22,29 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
-export const sha256Hex = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
+/** HMAC-SHA256 (hex) of `data` under `key`: the one keyed hash of the audit chain and request records. */
+export const hmacHex = (key: string, data: string): string =>
+  createHmac('sha256', key).update(data, 'utf8').digest('hex');
+
+/** Constant-time comparison of two hex MACs (a wrong length is simply unequal). */
+export function macEquals(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
 
 /**
- * The chain hash of a record: SHA-256 (hex) over the canonical JSON of every field except `hash`
- * itself (and the storage id), with `prev` included, so each record commits to all before it.
+ * A short public name of a key (not the key): anchors carry it so a verifier can tell "written
+ * under another key" (rotation, another deployment in the same channel) from "forged".
  */
-export function recordHash<T extends { prev: string }>(record: T): string {
-  const { hash: _hash, id: _id, ...body } = record as { prev: string; hash?: unknown; id?: unknown };
-  return sha256Hex(canonicalJson(body));
+export const keyId = (key: string): string => hmacHex(key, 'ecs-guard key id').slice(0, 12);
+
+/**
+ * The chain hash of a record: HMAC-SHA256(key, prev ‖ "\n" ‖ canonical JSON of every other field
+ * except `hash` and the storage id). Without the key nobody can write a record (or rewrite
+ * history and re-hash it) that verifies; `prev` makes each record commit to all before it.
+ */
+export function recordHash<T extends { prev: string }>(key: string, record: T): string {
+  const { hash: _hash, id: _id, prev, ...body } = record as { prev: string; hash?: unknown; id?: unknown };
+  return hmacHex(key, `${prev}\n${canonicalJson(body)}`);
 }

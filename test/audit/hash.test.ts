@@ -1,5 +1,6 @@
+import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, GENESIS_HASH, recordHash, sha256Hex } from '../../src/audit/hash.js';
+import { canonicalJson, GENESIS_HASH, keyId, macEquals, recordHash } from '../../src/audit/hash.js';
 
 describe('canonicalJson', () => {
   it('sorts keys at every depth and drops undefined members', () => {
@@ -15,18 +16,39 @@ describe('canonicalJson', () => {
 
 describe('recordHash', () => {
   const base = { seq: 1, time: '2024-01-01T00:00:00.000Z', action: 'stop-task', prev: GENESIS_HASH };
+  const KEY = 'kkkkkkkkkkkkkkkk0123456789abcdef';
 
-  it('is SHA-256 hex of the canonical body, ignoring hash and id', () => {
-    const h = recordHash(base);
+  it('is HMAC-SHA256(key, prev ‖ canonical body) in hex, ignoring hash and id', () => {
+    const h = recordHash(KEY, base);
     expect(h).toMatch(/^[0-9a-f]{64}$/);
-    expect(h).toBe(sha256Hex(canonicalJson(base)));
-    expect(recordHash({ ...base, hash: 'x', id: '1-0' })).toBe(h);
+    const { prev, ...body } = base;
+    const expected = createHmac('sha256', KEY)
+      .update(`${prev}\n${canonicalJson(body)}`)
+      .digest('hex');
+    expect(h).toBe(expected);
+    expect(recordHash(KEY, { ...base, hash: 'x', id: '1-0' })).toBe(h);
+  });
+
+  it('cannot be computed without the key: an unkeyed SHA-256 or another key gives another value', () => {
+    const h = recordHash(KEY, base);
+    expect(h).not.toBe(createHash('sha256').update(canonicalJson(base)).digest('hex'));
+    expect(recordHash(`${KEY}x`, base)).not.toBe(h);
   });
 
   it('changes when any field or the prev link changes', () => {
-    const h = recordHash(base);
-    expect(recordHash({ ...base, action: 'archive' })).not.toBe(h);
-    expect(recordHash({ ...base, prev: 'f'.repeat(64) })).not.toBe(h);
-    expect(recordHash({ ...base, seq: 2 })).not.toBe(h);
+    const h = recordHash(KEY, base);
+    expect(recordHash(KEY, { ...base, action: 'archive' })).not.toBe(h);
+    expect(recordHash(KEY, { ...base, prev: 'f'.repeat(64) })).not.toBe(h);
+    expect(recordHash(KEY, { ...base, seq: 2 })).not.toBe(h);
+  });
+});
+
+describe('keyId and macEquals', () => {
+  it('names a key without revealing it, and compares MACs exactly', () => {
+    expect(keyId('a'.repeat(32))).toMatch(/^[0-9a-f]{12}$/);
+    expect(keyId('a'.repeat(32))).not.toBe(keyId('b'.repeat(32)));
+    expect(macEquals('ab', 'ab')).toBe(true);
+    expect(macEquals('ab', 'ac')).toBe(false);
+    expect(macEquals('ab', 'abc')).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GENESIS_HASH, recordHash } from '../../src/audit/hash.js';
+import { canonicalJson, GENESIS_HASH, recordHash } from '../../src/audit/hash.js';
 import type { AuditInput, AuditRecord } from '../../src/audit/record.js';
 import { AuditTrail } from '../../src/audit/trail.js';
 import { isEcsGuardError } from '../../src/errors.js';
@@ -24,6 +25,7 @@ let prefix = '';
 let keys = keyspace('unused');
 let now = Date.parse('2024-05-01T12:00:00Z');
 const clock = () => now;
+const KEY = 'test-audit-key-0123456789abcdefghijklmnop';
 
 const input = (over: Partial<AuditInput> = {}): AuditInput => ({
   actor: { id: 'U0APPROVER', name: 'Ana' },
@@ -67,7 +69,7 @@ async function rewrite(list: [string, string][]): Promise<void> {
 }
 
 async function chainOf(n: number): Promise<AuditTrail> {
-  const trail = new AuditTrail({ redis, keys, log, clock });
+  const trail = new AuditTrail({ redis, keys, log, clock, key: KEY });
   for (let i = 1; i <= n; i++) {
     now += 1000;
     await trail.append(input({ target: { cluster: `c${i}`, findingId: `f-${i}` }, detail: { i } }));
@@ -77,7 +79,7 @@ async function chainOf(n: number): Promise<AuditTrail> {
 
 describe('AuditTrail.append', () => {
   it('chains records, stores them in the stream and logs each as one JSON line', async () => {
-    const trail = new AuditTrail({ redis, keys, log, clock });
+    const trail = new AuditTrail({ redis, keys, log, clock, key: KEY });
     const a = await trail.append(input());
     now += 5;
     const b = await trail.append(input({ event: 'failed', outcome: 'error', reason: 'AccessDenied' }));
@@ -93,7 +95,7 @@ describe('AuditTrail.append', () => {
       target: { accountId: '111122223333', region: 'eu-west-1', cluster: 'prod', findingId: 'f-1' },
       prev: GENESIS_HASH,
     });
-    expect(a.hash).toBe(recordHash(a));
+    expect(a.hash).toBe(recordHash(KEY, a));
     expect(b.prev).toBe(a.hash);
     expect(b.seq).toBe(2);
     expect(await redis.get(keys('audit', 'head'))).toBe(`2:${b.hash}`);
@@ -110,7 +112,7 @@ describe('AuditTrail.append', () => {
   });
 
   it('rejects an input without an actor or with an unknown event', async () => {
-    const trail = new AuditTrail({ redis, keys, log, clock });
+    const trail = new AuditTrail({ redis, keys, log, clock, key: KEY });
     await expect(trail.append(input({ actor: { id: '' } }))).rejects.toSatisfy((e) => isEcsGuardError(e));
     await expect(trail.append(input({ event: 'nuked' as never }))).rejects.toThrow(/unknown event/);
     // a failed append does not block the next one
@@ -118,7 +120,7 @@ describe('AuditTrail.append', () => {
   });
 
   it('clips hostile text and replaces an oversized detail', async () => {
-    const trail = new AuditTrail({ redis, keys, log, clock });
+    const trail = new AuditTrail({ redis, keys, log, clock, key: KEY });
     const r = await trail.append(
       input({
         reason: 'x'.repeat(5000),
@@ -133,8 +135,8 @@ describe('AuditTrail.append', () => {
   });
 
   it('200 concurrent appends from two connections form one valid chain of 200', async () => {
-    const t1 = new AuditTrail({ redis, keys, log, clock });
-    const t2 = new AuditTrail({ redis: redis2, keys, log, clock });
+    const t1 = new AuditTrail({ redis, keys, log, clock, key: KEY });
+    const t2 = new AuditTrail({ redis: redis2, keys, log, clock, key: KEY });
     const results = await Promise.all(
       Array.from({ length: 200 }, (_, i) =>
         (i % 2 ? t1 : t2).append(input({ detail: { i }, actor: { id: `U${i % 7}` } })),
@@ -144,13 +146,13 @@ describe('AuditTrail.append', () => {
     expect(seqs).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
     expect(new Set(results.map((r) => r.hash)).size).toBe(200);
     expect(await redis.xlen(keys('audit'))).toBe(200);
-    expect(await t2.verify()).toEqual({ ok: true, checked: 200 });
+    expect(await t2.verify()).toMatchObject({ ok: true, checked: 200 });
   });
 });
 
 describe('AuditTrail.list', () => {
   it('returns newest first, filtered and limited', async () => {
-    const trail = new AuditTrail({ redis, keys, log, clock });
+    const trail = new AuditTrail({ redis, keys, log, clock, key: KEY });
     await trail.append(
       input({ actor: { id: 'U1' }, target: { cluster: 'a', findingId: 'f1', requestId: 'r1' } }),
     );
@@ -172,9 +174,23 @@ describe('AuditTrail.list', () => {
     expect(newest!.id).toMatch(/^\d+-\d+$/);
   });
 
+  it('indexes records by request and finding in the same step as the append', async () => {
+    const trail = new AuditTrail({ redis, keys, log, clock, key: KEY });
+    const a = await trail.append(input({ target: { requestId: 'r9', findingId: 'f9' } }));
+    const b = await trail.append(input({ target: { findingId: 'f9' } }));
+    expect(await redis.lrange(keys('audit', 'by-request', 'r9'), 0, -1)).toEqual([a.id]);
+    expect(await redis.lrange(keys('audit', 'by-finding', 'f9'), 0, -1)).toEqual([a.id, b.id]);
+    expect(await redis.pttl(keys('audit', 'by-finding', 'f9'))).toBeGreaterThan(300 * 86_400_000);
+    // A request's records are found through its index behind a page of unrelated records.
+    await Promise.all(Array.from({ length: 600 }, (_, i) => trail.append(input({ detail: { i } }))));
+    expect((await trail.list({ requestId: 'r9' })).map((r) => r.seq)).toEqual([1]);
+    expect((await trail.list({ findingId: 'f9', limit: 1 })).map((r) => r.seq)).toEqual([2]);
+    expect((await trail.list({ findingId: 'f9', userId: 'U9' })).map((r) => r.seq)).toEqual([]);
+  });
+
   it('pages through more records than one XREVRANGE page', async () => {
     const trail = await chainOf(0);
-    const t = new AuditTrail({ redis: redis2, keys, log, clock });
+    const t = new AuditTrail({ redis: redis2, keys, log, clock, key: KEY });
     await Promise.all(
       Array.from({ length: 620 }, (_, i) => (i % 2 ? trail : t).append(input({ detail: { i } }))),
     );
@@ -182,16 +198,16 @@ describe('AuditTrail.list', () => {
     expect(all).toHaveLength(620);
     expect(all[0]!.seq).toBe(620);
     expect(all[619]!.seq).toBe(1);
-    expect(await trail.verify()).toEqual({ ok: true, checked: 620 });
+    expect(await trail.verify()).toMatchObject({ ok: true, checked: 620 });
   });
 });
 
 describe('AuditTrail.verify', () => {
   it('passes on an empty trail and on an intact chain', async () => {
-    const trail = new AuditTrail({ redis, keys, log, clock });
-    expect(await trail.verify()).toEqual({ ok: true, checked: 0 });
+    const trail = new AuditTrail({ redis, keys, log, clock, key: KEY });
+    expect(await trail.verify()).toMatchObject({ ok: true, checked: 0 });
     await chainOf(5);
-    expect(await trail.verify()).toEqual({ ok: true, checked: 5 });
+    expect(await trail.verify()).toMatchObject({ ok: true, checked: 5 });
   });
 
   it('detects a removed middle record', async () => {
@@ -219,7 +235,7 @@ describe('AuditTrail.verify', () => {
     const list = await entries();
     const { hash: _h, ...rec } = JSON.parse(list[1]![1]) as AuditRecord;
     const forged = { ...rec, actor: { id: 'U0SOMEONE' } };
-    list[1]![1] = JSON.stringify({ ...forged, hash: recordHash(forged) });
+    list[1]![1] = JSON.stringify({ ...forged, hash: recordHash(KEY, forged) });
     await rewrite(list);
     expect(await trail.verify()).toMatchObject({ ok: false, checked: 2, at: list[2]![0] });
   });
@@ -253,10 +269,42 @@ describe('AuditTrail.verify', () => {
     expect(await trail.verify()).toMatchObject({ ok: false, checked: 2, at: '3-0' });
   });
 
+  it('detects history rewritten and re-hashed with an unkeyed SHA-256 (the pre-HMAC attack)', async () => {
+    const trail = await chainOf(5);
+    const list = await entries();
+    // A Redis writer edits record 2 and re-hashes it and every later record, then moves the head.
+    let prev = (JSON.parse(list[0]![1]) as AuditRecord).hash;
+    for (let i = 1; i < list.length; i++) {
+      const { hash: _h, ...rec } = JSON.parse(list[i]![1]) as AuditRecord;
+      const forged = { ...rec, prev, ...(i === 1 ? { actor: { id: 'U0SOMEONE' } } : {}) };
+      const hash = createHash('sha256').update(canonicalJson(forged)).digest('hex');
+      list[i]![1] = JSON.stringify({ ...forged, hash });
+      prev = hash;
+    }
+    await rewrite(list);
+    await redis.set(keys('audit', 'head'), `5:${prev}`);
+    const v = await trail.verify();
+    expect(v).toMatchObject({ ok: false, checked: 1, at: list[1]![0] });
+    expect(v.problem).toMatch(/HMAC does not match/);
+  });
+
+  it('a chain written under another key does not verify', async () => {
+    await chainOf(2);
+    const other = new AuditTrail({ redis, keys, log, clock, key: `${KEY}-rotated` });
+    expect(await other.verify()).toMatchObject({ ok: false, checked: 0 });
+  });
+
+  it('says the chain is not anchored when no anchor log is configured', async () => {
+    const trail = await chainOf(2);
+    const v = await trail.verify();
+    expect(v).toMatchObject({ ok: true, checked: 2 });
+    expect(v.note).toMatch(/not anchored/);
+  });
+
   it('keeps appending after a reload (head read from Redis)', async () => {
     await chainOf(3);
-    const fresh = new AuditTrail({ redis: redis2, keys, log, clock });
+    const fresh = new AuditTrail({ redis: redis2, keys, log, clock, key: KEY });
     expect((await fresh.append(input())).seq).toBe(4);
-    expect(await fresh.verify()).toEqual({ ok: true, checked: 4 });
+    expect(await fresh.verify()).toMatchObject({ ok: true, checked: 4 });
   });
 });

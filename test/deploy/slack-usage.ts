@@ -26,6 +26,8 @@ export const METHOD_SCOPES: Record<string, string[]> = {
   // Public and private channels; ecs-guard does not post to DMs.
   'conversations.info': ['channels:read', 'groups:read'],
   'conversations.members': ['channels:read', 'groups:read'],
+  // The audit channel's anchors are read back (public or private channel).
+  'conversations.history': ['channels:history', 'groups:history'],
   'conversations.join': ['channels:join'],
   'reactions.add': ['reactions:write'],
   'reactions.remove': ['reactions:write'],

@@ -21,6 +21,7 @@ const SECRET = {
   ingestToken: 'INGESTtoken-5b3f6a7c8d9e0f1a',
   externalId: 'EXTERNALid-31d4a9c2e8',
   secretAccessKey: 'HOMEsecretACCESSkey/8Yf3kQ+2mXb7LpWzR1',
+  auditKey: 'AUDIThmacKEY-4f9c2a7e1b3d5f7a9c0e2b4d6f8a1c3e',
 };
 
 describe('no secret in the logs (built process, LOG_LEVEL=trace)', () => {
@@ -68,6 +69,7 @@ describe('no secret in the logs (built process, LOG_LEVEL=trace)', () => {
       ECS_GUARD_MEMBER_ROLE: `arn:aws:iam::{accountId}:role/${estate.roleName}`,
       ECS_GUARD_EXTERNAL_ID: SECRET.externalId,
       ECS_GUARD_INGEST_TOKEN: SECRET.ingestToken,
+      ECS_GUARD_AUDIT_HMAC_KEY: SECRET.auditKey,
       ECS_GUARD_REDIS_PREFIX: prefix,
       REDIS_URL,
       LOG_LEVEL: 'trace',

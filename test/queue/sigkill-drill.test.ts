@@ -73,6 +73,7 @@ describe('SIGKILL during an action', () => {
         redis,
         keys: keyspace(emus.prefix),
         log: createLogger({ level: 'silent' }),
+        key: emus.env.ECS_GUARD_AUDIT_HMAC_KEY as string,
       });
       const records = await audit.list({ findingId: f.id, limit: 100 });
       expect(records.filter((r) => r.event === 'executed')).toHaveLength(1);

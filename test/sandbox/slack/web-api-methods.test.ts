@@ -48,6 +48,38 @@ describe('Slack emulator Web API methods (real WebClient)', () => {
     expect(emu.message(C, body.ts)?.blocks).toEqual([section('json body')]);
   });
 
+  it('conversations.history: top-level messages newest first, bounded by oldest/latest, cursor-paged', async () => {
+    const H = 'C0HISTORY';
+    emu.addChannel({ id: H, name: 'history' });
+    const posted: string[] = [];
+    for (let i = 0; i < 5; i++) posted.push((await web.chat.postMessage({ channel: H, text: `m${i}` })).ts!);
+    await web.chat.postMessage({ channel: H, text: 'reply', thread_ts: posted[0] });
+    const first = await web.conversations.history({ channel: H, limit: 2 });
+    expect(first.messages?.map((m) => m.text)).toEqual(['m4', 'm3']);
+    expect(first.has_more).toBe(true);
+    const next = await web.conversations.history({
+      channel: H,
+      limit: 10,
+      cursor: first.response_metadata?.next_cursor as string,
+    });
+    expect(next.messages?.map((m) => m.text)).toEqual(['m2', 'm1', 'm0']);
+    expect(next.has_more).toBe(false);
+    expect(next.messages?.[2]).toMatchObject({ type: 'message', user: emu.botUserId, bot_id: emu.botId });
+    const one = await web.conversations.history({
+      channel: H,
+      oldest: posted[2],
+      latest: posted[2],
+      inclusive: true,
+      limit: 1,
+    });
+    expect(one.messages?.map((m) => m.text)).toEqual(['m2']);
+    const excl = await web.conversations.history({ channel: H, oldest: posted[2], latest: posted[4] });
+    expect(excl.messages?.map((m) => m.text)).toEqual(['m3']);
+    expect((await platformError(web.conversations.history({ channel: 'C0NOPE' }))).error).toBe(
+      'channel_not_found',
+    );
+  });
+
   it('chat.postMessage stores the message with monotonically increasing Slack-style ts', async () => {
     const a = await web.chat.postMessage({ channel: C, text: 'one', blocks: [section('*one*')] as never });
     const b = await web.chat.postMessage({ channel: C, text: 'two' });
