@@ -5,6 +5,7 @@
  */
 import type { App, RespondArguments } from '@slack/bolt';
 import type { AuditOutcome } from '../src/audit/record.js';
+import { hidePrincipalArns } from '../src/aws/errors.js';
 import type { AppContext } from '../src/context.js';
 import { ErrorCode, isEcsGuardError } from '../src/errors.js';
 import { type ParsedArgs, parseArgs, tokenize } from './args.js';
@@ -75,7 +76,8 @@ export function failureReply(
   subcommand: string,
   err: unknown,
 ): { reply: Reply; outcome: AuditOutcome; reason: string } {
-  const reason = (err as Error)?.message ?? String(err);
+  // Whatever failed, the user is not shown the bot's (or any) IAM principal ARN.
+  const reason = hidePrincipalArns((err as Error)?.message ?? String(err));
   if (isEcsGuardError(err, ErrorCode.InvalidInput))
     return { reply: usageErrorReply(subcommand, reason), outcome: 'error', reason };
   if (isEcsGuardError(err, ErrorCode.NotAuthorized))

@@ -233,7 +233,11 @@ export async function startAwsEmulator(opts: AwsEmulatorOptions = {}): Promise<A
         region,
       });
       if (fault?.latencyMs) await sleep(fault.latencyMs);
-      if (fault?.kind) throw faultError(parsed.service, fault.kind);
+      if (fault?.kind)
+        throw faultError(parsed.service, fault.kind, {
+          principalArn: principal.arn,
+          operation: parsed.operation,
+        });
       const result = parsed.run({ state, principal, accountId: principal.accountId, region });
       reply = successReply(parsed, result, requestId);
     } catch (err) {

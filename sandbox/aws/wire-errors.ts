@@ -3,25 +3,32 @@ import type { FaultKind, ServiceName } from './faults.js';
 
 /** Errors whose code differs per protocol: faults and authentication failures. */
 
-const FAULTS: Record<ServiceName, Record<FaultKind, () => AwsServiceError>> = {
+/** Who was refused what: AWS names both in an access-denied message. */
+export interface DeniedCall {
+  principalArn: string;
+  operation: string;
+}
+
+/** AWS's wording: "User: <principal ARN> is not authorized to perform: <action> because …". */
+const denied = (service: ServiceName, d: DeniedCall) =>
+  `User: ${d.principalArn} is not authorized to perform: ${ACTION_PREFIX[service]}:${d.operation} because no identity-based policy allows the ${ACTION_PREFIX[service]}:${d.operation} action`;
+
+const FAULTS: Record<ServiceName, Record<FaultKind, (d: DeniedCall) => AwsServiceError>> = {
   guardduty: {
     throttle: () => new AwsServiceError('TooManyRequestsException', 429, 'Rate exceeded'),
     error5xx: () => new AwsServiceError('InternalServerErrorException', 500, 'Internal server error'),
-    accessDenied: () =>
-      new AwsServiceError('AccessDeniedException', 403, 'User is not authorized to perform this action.'),
+    accessDenied: (d) => new AwsServiceError('AccessDeniedException', 403, denied('guardduty', d)),
   },
   ecs: {
     throttle: () => new AwsServiceError('ThrottlingException', 400, 'Rate exceeded'),
     error5xx: () =>
       new AwsServiceError('ServerException', 500, 'Service Unavailable. Please try again later.'),
-    accessDenied: () =>
-      new AwsServiceError('AccessDeniedException', 400, 'User is not authorized to perform this action.'),
+    accessDenied: (d) => new AwsServiceError('AccessDeniedException', 400, denied('ecs', d)),
   },
   sts: {
     throttle: () => new AwsServiceError('Throttling', 400, 'Rate exceeded'),
     error5xx: () => new AwsServiceError('InternalFailure', 500, 'An internal error occurred.'),
-    accessDenied: () =>
-      new AwsServiceError('AccessDenied', 403, 'User is not authorized to perform this action.'),
+    accessDenied: (d) => new AwsServiceError('AccessDenied', 403, denied('sts', d)),
   },
   iam: {
     throttle: () => new AwsServiceError('Throttling', 400, 'Rate exceeded'),
@@ -31,8 +38,7 @@ const FAULTS: Record<ServiceName, Record<FaultKind, () => AwsServiceError>> = {
         500,
         'The request processing has failed because of an unknown error.',
       ),
-    accessDenied: () =>
-      new AwsServiceError('AccessDenied', 403, 'User is not authorized to perform this action.'),
+    accessDenied: (d) => new AwsServiceError('AccessDenied', 403, denied('iam', d)),
   },
 };
 
@@ -45,7 +51,7 @@ const ACTION_PREFIX: Record<ServiceName, string> = {
 
 /** An identity policy's explicit deny, in the service's access-denied shape. */
 export function explicitDeny(service: ServiceName, principalArn: string, operation: string): AwsServiceError {
-  const e = FAULTS[service].accessDenied();
+  const e = FAULTS[service].accessDenied({ principalArn, operation });
   return new AwsServiceError(
     e.code,
     e.status,
@@ -53,7 +59,8 @@ export function explicitDeny(service: ServiceName, principalArn: string, operati
   );
 }
 
-export const faultError = (service: ServiceName, kind: FaultKind): AwsServiceError => FAULTS[service][kind]();
+export const faultError = (service: ServiceName, kind: FaultKind, call: DeniedCall): AwsServiceError =>
+  FAULTS[service][kind](call);
 
 export function unrecognizedClient(service: ServiceName): AwsServiceError {
   if (service === 'sts' || service === 'iam')

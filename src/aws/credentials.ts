@@ -149,7 +149,8 @@ export class AssumeRoleCache {
       this.log.warn({ roleArn: req.roleArn, region: req.region, code: info.code }, 'AssumeRole failed');
       throw new EcsGuardError(
         ErrorCode.AwsError,
-        `cannot assume ${req.roleArn} in ${req.region}: ${info.message}`,
+        // The role ARN is in the log line above, not in what people are shown.
+        `cannot assume the member role (ECS_GUARD_MEMBER_ROLE) in account ${req.accountId}, ${req.region}: ${info.message}`,
         { cause: err },
       );
     }

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { isGuardDutyAgentContainer } from '../findings/normalise.js';
 import type { EcsContainerContext, EcsContext } from '../slack/blocks/ecs-context.js';
+import { describeAwsError } from './errors.js';
 
 export interface GatheredEcsContext {
   /** For `buildEcsContextBlocks`; null when the task could not be described at all. */
@@ -46,8 +47,9 @@ export async function gatherEcsContext(
 ): Promise<GatheredEcsContext> {
   const problems: string[] = [];
   const ids: string[] = [];
+  // Shown to the clicker: described (hint, request id) and without principal ARNs.
   const note = (what: string) => (err: unknown) => {
-    problems.push(`${what}: ${(err as Error).name ?? 'Error'}: ${(err as Error).message}`);
+    problems.push(`${what}: ${describeAwsError(err, { operation: what }).message}`);
     return undefined;
   };
   const rid = <T extends { $metadata: { requestId?: string } }>(out: T): T => {

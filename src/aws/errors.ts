@@ -3,8 +3,13 @@ import { isEcsGuardError } from '../errors.js';
 export interface AwsErrorInfo {
   /** AWS error code (`ThrottlingException`, `AccessDeniedException`, …), or the Node error code. */
   code: string;
-  /** One line for people: what failed, why, and what to do. Never holds credentials. */
+  /**
+   * One line for people: what failed, why, and what to do. Never holds credentials, nor the
+   * bot's principal ARN (or any IAM/STS principal ARN): those are `[principal]`.
+   */
   message: string;
+  /** The same line with the principal ARNs, for logs (operators need them; nothing secret). */
+  logMessage: string;
   /** Worth trying again later (throttling, 5xx, network); the job queue retries these. */
   retryable: boolean;
   /** IAM refused the call: retrying will not help, the role's policy must change. */
@@ -52,6 +57,15 @@ const NETWORK = new Set([
 ]);
 const ACCESS_DENIED =
   /^(AccessDenied|UnauthorizedOperation|UnauthorizedAccess|UnrecognizedClient|InvalidClientTokenId|NotAuthorized)/;
+
+/** An IAM or STS principal: a role, user or assumed-role session (`arn:aws:sts::1…:assumed-role/R/s`). */
+const PRINCIPAL_ARN = /arn:aws[a-z-]*:(?:sts|iam)::\d{12}:[\w+=,.@/:-]*[\w+=@/-]/g;
+
+/**
+ * Hides principal ARNs in text shown to people: AWS names the caller ("User: arn:aws:sts::…:
+ * assumed-role/… is not authorized…") and a clicker has no business learning the bot's role.
+ */
+export const hidePrincipalArns = (text: string): string => text.replace(PRINCIPAL_ARN, '[principal]');
 
 /** IAM action an operation needs, for the "the role needs …" hint. */
 const IAM_ACTION: Record<string, string> = {
@@ -111,7 +125,7 @@ export function describeAwsError(err: unknown, opts: { operation?: string } = {}
       (e.$retryable !== undefined && e.$retryable !== null));
   const hint = hintFor(code, accessDenied, retryable, opts.operation);
   const base = (wrapper?.message ?? e.message ?? String(err)).replace(/\s+/g, ' ').trim();
-  const message = [
+  const logMessage = [
     wrapper || base.startsWith(code) ? base : `${code}: ${base}`,
     hint ? `(${hint})` : '',
     requestId ? `[request id ${requestId}]` : '',
@@ -120,7 +134,8 @@ export function describeAwsError(err: unknown, opts: { operation?: string } = {}
     .join(' ');
   return {
     code,
-    message,
+    message: hidePrincipalArns(logMessage),
+    logMessage,
     retryable,
     accessDenied,
     ...(requestId ? { requestId } : {}),

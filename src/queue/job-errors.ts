@@ -22,7 +22,7 @@ export async function handleJobError(
   const info = describeAwsError(err, { operation });
   const attempts = job.opts.attempts ?? 1;
   const attemptNo = job.attemptsMade + 1;
-  ctx.log.warn({ err: info.message, requestId: req.requestId, attempt: attemptNo }, `${operation} failed`);
+  ctx.log.warn({ err: info.logMessage, requestId: req.requestId, attempt: attemptNo }, `${operation} failed`);
   if (info.retryable && attemptNo < attempts) {
     await ctx.audit.append({
       actor: { id: 'system' },

@@ -273,13 +273,15 @@ describe('member accounts', () => {
     }
   });
 
-  it('a refused AssumeRole is a clear error naming the role, never the external id, and is not cached', async () => {
+  it('a refused AssumeRole is a clear error naming the setting and account, never the role ARN or external id, and is not cached', async () => {
     const aws = clients();
     const t = { accountId: OTHER, region: REGION };
     const err = await aws.ecs(t).catch((e: unknown) => e);
     expect(isEcsGuardError(err, ErrorCode.AwsError)).toBe(true);
     const message = (err as Error).message;
-    expect(message).toContain(`arn:aws:iam::${OTHER}:role/EcsGuardResponder`);
+    // People are shown the setting and the account; the role ARN is in the log line only.
+    expect(message).toContain(`cannot assume the member role (ECS_GUARD_MEMBER_ROLE) in account ${OTHER}`);
+    expect(message).not.toContain('arn:aws:iam::');
     expect(message).toMatch(/AccessDenied/);
     expect(message).not.toContain(EXTERNAL_ID);
     expect(describeAwsError(err)).toMatchObject({ accessDenied: true, retryable: false });

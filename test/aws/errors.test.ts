@@ -106,4 +106,27 @@ describe('describeAwsError', () => {
     expect(describeAwsError(undefined)).toMatchObject({ code: 'UnknownError', retryable: false });
     expect(describeAwsError('oops').message).toContain('oops');
   });
+
+  it("never shows people a principal ARN (the bot's session, a role, a user); logs keep it", () => {
+    const session = 'arn:aws:sts::111122223333:assumed-role/EcsGuardBot/i-0abc123';
+    const role = 'arn:aws:iam::444455556666:role/path/EcsGuardResponder';
+    const task = 'arn:aws:ecs:us-east-1:444455556666:task/prod/0123456789abcdef';
+    const err = new AccessDeniedException({
+      message: `User: ${session} is not authorized to perform: ecs:StopTask on resource: ${task} because no identity-based policy allows the ecs:StopTask action`,
+      $metadata: meta(400),
+    });
+    const info = describeAwsError(err, { operation: 'StopTask' });
+    expect(info.message).not.toContain('arn:aws:sts');
+    expect(info.message).not.toContain('EcsGuardBot');
+    expect(info.message).toContain('User: [principal] is not authorized to perform: ecs:StopTask');
+    expect(info.message).toContain(task); // the resource stays: it says what was refused
+    expect(info.message).toContain('the role needs ecs:StopTask');
+    expect(info.logMessage).toContain(session);
+    const wrapped = new EcsGuardError(ErrorCode.AwsError, `cannot assume ${role}, in us-east-1`, {
+      cause: Object.assign(new Error(`User: ${session} is not authorized`), { name: 'AccessDenied' }),
+    });
+    const w = describeAwsError(wrapped);
+    expect(w.message).toBe('cannot assume [principal], in us-east-1 (the role is missing a permission)');
+    expect(w.logMessage).toContain(role);
+  });
 });
