@@ -11,6 +11,7 @@ import { AwsClients, type AwsClientsOptions } from './aws/clients.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
+import { ingestHealthEvents } from './coverage/health-events.js';
 import { Pipeline } from './findings/pipeline.js';
 import { Poller } from './findings/poller.js';
 import { FindingStore } from './findings/store.js';
@@ -158,7 +159,14 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
     res.on('finish', () => metrics.ackLatency.observe(Number(process.hrtime.bigint() - t0) / 1e9));
     next();
   });
-  http.use(guardDutyEventsRouter({ pipeline, token: config.ingestToken, log }));
+  http.use(
+    guardDutyEventsRouter({
+      pipeline,
+      token: config.ingestToken,
+      log,
+      healthEvents: (events) => ingestHealthEvents(ctx, events),
+    }),
+  );
   let slackOk = 0;
   registerHealthRoutes(
     http,

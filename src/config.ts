@@ -38,6 +38,8 @@ export interface Config {
     appToken?: string;
     apiUrl?: string;
     alertChannel: string;
+    /** Where coverage-gap cards go (ECS_GUARD_COVERAGE_CHANNEL; default the alert channel). */
+    coverageChannel: string;
   };
   actions: Record<ActionName, ActionRule>;
   /**
@@ -156,6 +158,7 @@ const envSchema = z.object({
     .optional(),
   SLACK_API_URL: z.url({ message: 'must be a URL' }).optional(),
   SLACK_ALERT_CHANNEL: channelId,
+  ECS_GUARD_COVERAGE_CHANNEL: channelId.optional(),
   ECS_GUARD_APPROVERS: principalList.optional(),
   ECS_GUARD_REQUESTERS: principalList.optional(),
   ECS_GUARD_TWO_PERSON: bool.optional(),
@@ -385,6 +388,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile = read
       appToken: e.SLACK_APP_TOKEN,
       apiUrl: e.SLACK_API_URL,
       alertChannel: e.SLACK_ALERT_CHANNEL as string,
+      coverageChannel: e.ECS_GUARD_COVERAGE_CHANNEL ?? (e.SLACK_ALERT_CHANNEL as string),
     },
     actions,
     viewers: policy.viewers ?? defaultViewers(actions),

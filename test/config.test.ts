@@ -199,4 +199,14 @@ actions:
       /viewers\.0: must be a Slack user or user-group id/,
     );
   });
+
+  it('ECS_GUARD_COVERAGE_CHANNEL defaults to the alert channel and must be a channel id', () => {
+    expect(loadConfig(base).slack.coverageChannel).toBe('C0ALERTS');
+    expect(loadConfig({ ...base, ECS_GUARD_COVERAGE_CHANNEL: 'C0COVER' }).slack.coverageChannel).toBe(
+      'C0COVER',
+    );
+    expect(fails({ ...base, ECS_GUARD_COVERAGE_CHANNEL: '#coverage' })).toContain(
+      'ECS_GUARD_COVERAGE_CHANNEL',
+    );
+  });
 });

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import express, { type Router } from 'express';
+import { isHealthEvent } from '../coverage/health-events.js';
 import type { Pipeline } from '../findings/pipeline.js';
 import type { Logger } from '../log.js';
 
@@ -48,7 +49,13 @@ export function checkEvent(ev: unknown, i: number): EventCheck {
  * by an API destination with `Authorization: Bearer $ECS_GUARD_INGEST_TOKEN`. Same pipeline as
  * polling, so a finding that arrives both ways gives one card.
  */
-export function guardDutyEventsRouter(deps: { pipeline: Pipeline; token?: string; log: Logger }): Router {
+export function guardDutyEventsRouter(deps: {
+  pipeline: Pipeline;
+  token?: string;
+  log: Logger;
+  /** Runtime Protection (coverage) health events go here instead of the finding pipeline. */
+  healthEvents?: (events: unknown[]) => Promise<unknown>;
+}): Router {
   const router = express.Router();
   router.post(
     '/events/guardduty',
@@ -76,7 +83,12 @@ export function guardDutyEventsRouter(deps: { pipeline: Pipeline; token?: string
       }
       const details: unknown[] = [];
       const ignored: { reason: string; id?: string }[] = [];
+      const health: unknown[] = [];
       for (const [i, ev] of events.entries()) {
+        if (deps.healthEvents && isHealthEvent(ev)) {
+          health.push(ev);
+          continue;
+        }
         const c = checkEvent(ev, i);
         if (c.ok) details.push(c.detail);
         else if (c.status === 400) {
@@ -87,7 +99,8 @@ export function guardDutyEventsRouter(deps: { pipeline: Pipeline; token?: string
       try {
         const result = await deps.pipeline.ingestRaw(details, 'push');
         result.ignored.unshift(...ignored);
-        res.status(202).json({ accepted: details.length, ...result });
+        const coverage = health.length && deps.healthEvents ? await deps.healthEvents(health) : undefined;
+        res.status(202).json({ accepted: details.length, ...result, ...(coverage ? { coverage } : {}) });
       } catch (err) {
         deps.log.error({ err }, 'ingest failed');
         res.status(503).json({ error: 'unavailable', reason: 'could not store the findings; retry' });

@@ -1,5 +1,6 @@
 import { type Queue, Worker } from 'bullmq';
 import type { AppContext } from '../context.js';
+import { watchCoverage } from '../coverage/watch.js';
 import { createRedis } from '../redis.js';
 import { QUEUE } from './names.js';
 
@@ -41,7 +42,12 @@ export function startPollWorker(ctx: AppContext): Worker {
     async (job) => {
       const region = String(job.data.region);
       try {
-        return await ctx.poller.poll(region);
+        const result = await ctx.poller.poll(region);
+        // Coverage changes ride on the same schedule; their failure must not fail the findings poll.
+        await watchCoverage(ctx, region).catch((err: unknown) =>
+          ctx.log.warn({ err: (err as Error).message, region }, 'coverage watch failed'),
+        );
+        return result;
       } catch (err) {
         ctx.metrics.pollRuns.inc({ region, outcome: 'error' });
         ctx.log.warn({ err, region, attempt: job.attemptsMade + 1 }, 'poll failed');

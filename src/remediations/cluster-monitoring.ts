@@ -12,9 +12,6 @@
  */
 import {
   DescribeClustersCommand,
-  DescribeTasksCommand,
-  type ECSClient,
-  ListTasksCommand,
   TagResourceCommand,
   type Task,
   UpdateClusterSettingsCommand,
@@ -23,13 +20,13 @@ import { type Job, UnrecoverableError } from 'bullmq';
 import { buildPlanDecided, type CoverageJobOutcome } from '../../commands/blocks/plan.js';
 import type { CoveragePlan } from '../../commands/plan-store.js';
 import { describeAwsError } from '../aws/errors.js';
+import { listRunningTasks, uncoveredTasks } from '../aws/running-tasks.js';
 import type { AppContext } from '../context.js';
 import { EcsGuardError, ErrorCode, isEcsGuardError } from '../errors.js';
 import { type ActionJobData, enqueueAction, registerActionProcessor } from '../queue/action-jobs.js';
 
 export const COVERAGE_ATTEMPTS = 3;
 const TAG = 'GuardDutyManaged';
-const AGENT_PREFIX = 'aws-guardduty-agent';
 
 export interface CoverageJobData extends ActionJobData {
   plan: CoveragePlan;
@@ -66,47 +63,10 @@ async function step<T>(operation: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-const isAgent = (name: string | undefined) => Boolean(name?.startsWith(AGENT_PREFIX));
-
 /** Services (and standalone tasks) whose running Fargate tasks carry no GuardDuty agent. */
 export function uncoveredServices(tasks: Task[]): { services: string[]; standaloneTasks: number } {
-  const services = new Set<string>();
-  let standaloneTasks = 0;
-  for (const t of tasks) {
-    if (t.launchType !== 'FARGATE' || t.lastStatus !== 'RUNNING') continue;
-    if ((t.containers ?? []).some((c) => isAgent(c.name))) continue;
-    if (t.group?.startsWith('service:')) services.add(t.group.slice('service:'.length));
-    else standaloneTasks++;
-  }
-  return { services: [...services].sort(), standaloneTasks };
-}
-
-async function runningTasks(ecs: ECSClient, cluster: string): Promise<Task[]> {
-  const arns: string[] = [];
-  let token: string | undefined;
-  for (let page = 0; page < 50; page++) {
-    const out = await step('ListTasks', () =>
-      ecs.send(
-        new ListTasksCommand({
-          cluster,
-          desiredStatus: 'RUNNING',
-          maxResults: 100,
-          ...(token ? { nextToken: token } : {}),
-        }),
-      ),
-    );
-    arns.push(...(out.taskArns ?? []));
-    token = out.nextToken || undefined;
-    if (!token) break;
-  }
-  const tasks: Task[] = [];
-  for (let i = 0; i < arns.length; i += 100) {
-    const out = await step('DescribeTasks', () =>
-      ecs.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(i, i + 100) })),
-    );
-    tasks.push(...(out.tasks ?? []));
-  }
-  return tasks;
+  const u = uncoveredTasks(tasks);
+  return { services: u.services.map((x) => x.service), standaloneTasks: u.standalone.length };
 }
 
 /** The AWS part of the job. Throws AWS SDK errors as they come (the processor classifies them). */
@@ -151,7 +111,7 @@ export async function runCoverageJob(ctx: AppContext, data: CoverageJobData): Pr
   }
   const uncovered =
     plan.action === 'enable'
-      ? uncoveredServices(await runningTasks(ecs, c.clusterArn))
+      ? uncoveredServices(await listRunningTasks(ecs, c.clusterArn, step))
       : { services: [], standaloneTasks: 0 };
   return {
     ok: true,

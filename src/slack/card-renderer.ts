@@ -1,4 +1,5 @@
 import type { FindingStore } from '../findings/store.js';
+import { buildCoverageCard } from './blocks/coverage-card.js';
 import { buildFindingCard } from './blocks/finding-card.js';
 import { buildGroupCard } from './blocks/group-card.js';
 import type { CardRecord, CardStore } from './card-store.js';
@@ -25,6 +26,10 @@ export class CardRenderer {
   async render(cardOrId: string | CardRecord): Promise<RenderedCard | undefined> {
     const card = typeof cardOrId === 'string' ? await this.cards.get(cardOrId) : cardOrId;
     if (!card) return undefined;
+    if (card.kind === 'coverage')
+      return card.coverage
+        ? { channel: card.channel, ts: card.ts, ...buildCoverageCard(card.coverage) }
+        : undefined;
     if (card.kind === 'group' && card.groupId) {
       const g = await this.cards.getGroup(card.groupId);
       if (!g) return undefined;

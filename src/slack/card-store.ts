@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
+import type { CoverageCardData } from '../coverage/model.js';
 import type { GroupMember } from '../findings/group-key.js';
 import type { Finding } from '../findings/model.js';
 import type { Keyspace, Redis } from '../redis.js';
@@ -8,13 +9,18 @@ import type { CardState } from './blocks/card-state.js';
 /** A card ecs-guard posted (Redis hash `card:<cardId>`). The button value is only `cardId`. */
 export interface CardRecord {
   cardId: string;
-  kind: 'finding' | 'group';
+  kind: 'finding' | 'group' | 'coverage';
   findingId?: string;
   groupId?: string;
   channel: string;
   ts?: string;
-  /** The first post of a group card failed (not merely in flight): a later update posts it. */
+  /**
+   * The card is not in Slack yet and a later update posts it: a group card whose first post
+   * failed (not merely in flight), or a coverage card (always posted that way, at the channel's pace).
+   */
   postFailed?: boolean;
+  /** A coverage card's cluster coverage (what the card shows). */
+  coverage?: CoverageCardData;
   /** Action state shown on the card (pending request, outcome, archived, expired). */
   state: CardState;
 }
@@ -57,7 +63,13 @@ export class CardStore {
       groupId: rec.groupId ?? '',
       channel: rec.channel,
       state: JSON.stringify(rec.state),
+      ...(rec.postFailed ? { postFailed: '1' } : {}),
+      ...(rec.coverage ? { coverage: JSON.stringify(rec.coverage) } : {}),
     });
+  }
+
+  async setCoverage(cardId: string, coverage: CoverageCardData): Promise<void> {
+    await this.redis.hset(this.keys('card', cardId), 'coverage', JSON.stringify(coverage));
   }
 
   async get(cardId: string): Promise<CardRecord | undefined> {
@@ -72,6 +84,7 @@ export class CardStore {
       channel: h.channel as string,
       ts: h.ts || undefined,
       ...(h.postFailed ? { postFailed: true } : {}),
+      ...(h.coverage ? { coverage: JSON.parse(h.coverage) as CoverageCardData } : {}),
       state: JSON.parse(h.state ?? '{}') as CardState,
     };
   }

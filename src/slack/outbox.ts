@@ -334,8 +334,8 @@ export class Outbox {
           blocks: rendered.blocks,
         });
         this.deps.metrics?.cardsUpdated.inc();
-      } else if (card.kind === 'group' && card.postFailed) {
-        // A group card whose first post failed (not one still in flight): post it now.
+      } else if (card.kind !== 'finding' && card.postFailed) {
+        // A group card whose first post failed (not one still in flight), or a new coverage card: post it now.
         if (!(await this.deps.findings.acquireSlot(card.channel, this.opts.slotMs))) {
           await cards.scheduleUpdate(cardId, 500);
           return;

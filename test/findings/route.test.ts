@@ -16,7 +16,12 @@ const finding = (over: Partial<Finding>): Finding => {
 const config = (routes: Config['routes'], minSeverity: Config['minSeverity'] = 'Medium') => ({
   routes,
   minSeverity,
-  slack: { alertChannel: 'CDEFAULT', botToken: 'xoxb-x', signingSecret: 'secret!!' },
+  slack: {
+    alertChannel: 'CDEFAULT',
+    coverageChannel: 'CDEFAULT',
+    botToken: 'xoxb-x',
+    signingSecret: 'secret!!',
+  },
 });
 
 describe('globMatch', () => {

@@ -1,0 +1,117 @@
+/**
+ * The coverage card: one per ECS cluster whose GuardDuty runtime coverage broke, in the coverage
+ * channel, updated in place when it recovers. Status in words (emoji only beside them), the issue
+ * with the same remediation hint `/ecs-guard coverage <cluster>` gives, and the running Fargate
+ * tasks without the agent, per service. A pure function of the stored card data.
+ */
+import type { KnownBlock } from '@slack/types';
+import { remediationFor } from '../../aws/coverage.js';
+import { type UncoveredTasks, uncoveredCount } from '../../aws/running-tasks.js';
+import type { CoverageCardData } from '../../coverage/model.js';
+import { mrkdwn } from '../mrkdwn.js';
+import type { SlackMessage } from './finding-card.js';
+import { LIMITS } from './limits.js';
+import { codeList, context, fieldsSection, header, section, shortHash, slackDate } from './parts.js';
+
+/** Services listed one section each (each gets its own Redeploy); the rest are counted. */
+export const MAX_SERVICES_SHOWN = 10;
+const MAX_ISSUES_SHOWN = 3;
+
+/** The status as a word, with an emoji beside it (never instead of it). */
+export function statusWords(status: string): string {
+  const icon = status === 'HEALTHY' ? ':large_green_circle:' : ':red_circle:';
+  return `${icon} *${mrkdwn(status || 'UNKNOWN', 40)}*`;
+}
+
+/** The issue lines with their hints, as `/ecs-guard coverage <cluster>` shows them. */
+export function issueLines(d: Pick<CoverageCardData, 'issue' | 'issues' | 'cluster'>): string[] {
+  const texts = d.issues.length ? d.issues : d.issue ? [d.issue] : [];
+  const lines = texts.slice(0, MAX_ISSUES_SHOWN).map((t) => {
+    const hint = remediationFor(t);
+    return `• ${mrkdwn(t, 400)}${hint ? `\n   :bulb: ${hint.replace('<cluster>', mrkdwn(d.cluster, 120))}` : ''}`;
+  });
+  if (texts.length > MAX_ISSUES_SHOWN) lines.push(`…and ${texts.length - MAX_ISSUES_SHOWN} more issues`);
+  return lines;
+}
+
+/** One line per service (and one for standalone tasks): name, how many tasks, their ids. */
+export function uncoveredLines(u: UncoveredTasks, maxServices = MAX_SERVICES_SHOWN): string[] {
+  const plural = (n: number) => `${n} task${n === 1 ? '' : 's'}`;
+  const lines = u.services
+    .slice(0, maxServices)
+    .map(
+      (s) =>
+        `• service *${mrkdwn(s.service, 120)}*: ${plural(s.taskIds.length)} without the agent: ${codeList(s.taskIds, 300, 40)}`,
+    );
+  if (u.services.length > maxServices) {
+    const rest = u.services.slice(maxServices);
+    const n = rest.reduce((a, s) => a + s.taskIds.length, 0);
+    lines.push(`…and ${rest.length} more services (${plural(n)})`);
+  }
+  if (u.standalone.length)
+    lines.push(
+      `• ${plural(u.standalone.length)} outside any service (stop and start them): ${codeList(u.standalone, 300, 40)}`,
+    );
+  return lines;
+}
+
+export function buildCoverageCard(d: CoverageCardData): SlackMessage {
+  const healthy = d.status === 'HEALTHY';
+  const closed = healthy && d.recoveredAt !== undefined;
+  const title = closed ? `Coverage restored: ${d.cluster}` : `Coverage gap: ${d.cluster}`;
+  const id = shortHash(`${d.status}|${d.recoveredAt ?? ''}|${d.uncovered?.checkedAt ?? ''}`);
+  const blocks: KnownBlock[] = [header(title, `cov-card-h-${id}`)];
+  const where = `account ${d.accountId} · ${d.region}`;
+  blocks.push(
+    section(
+      closed
+        ? `${statusWords(d.status)} again since ${slackDate(d.recoveredAt)} · cluster *${mrkdwn(d.cluster, 255)}* · ${where}\nIt was UNHEALTHY from ${slackDate(d.since)}: GuardDuty saw no runtime activity from its uncovered tasks then.`
+        : `${statusWords(d.status)} since ${slackDate(d.since)} · cluster *${mrkdwn(d.cluster, 255)}* · ${where}\nGuardDuty Runtime Monitoring cannot see what runs here: no runtime findings come from uncovered tasks.`,
+      `cov-card-status-${id}`,
+    ),
+    fieldsSection(
+      [
+        `*Issue*\n${d.issue ? mrkdwn(d.issue, 200) : healthy ? 'none' : 'not given'}`,
+        `*Agent management*\n${mrkdwn(d.managementType ?? 'unknown', 40)}`,
+      ],
+      `cov-card-fields-${id}`,
+    ),
+  );
+  if (!healthy) {
+    const lines = issueLines(d);
+    if (lines.length) blocks.push(section(lines.join('\n'), `cov-card-issues-${id}`));
+  }
+  const u = d.uncovered;
+  if (u && uncoveredCount(u) > 0) {
+    blocks.push(
+      section(
+        `*Running without the GuardDuty agent* (${uncoveredCount(u)} Fargate tasks, started before monitoring covered them): a new deployment of each service replaces them with covered tasks.`,
+        `cov-card-unc-${id}`,
+      ),
+    );
+    uncoveredLines(u).forEach((line, i) => {
+      blocks.push(section(line, `cov-card-unc-${i}-${id}`));
+    });
+  } else if (u && !healthy) {
+    blocks.push(context(['Every running Fargate task has the GuardDuty agent.'], `cov-card-unc-none-${id}`));
+  }
+  if (d.uncoveredError)
+    blocks.push(
+      context(
+        [`:warning: Running tasks not checked: ${mrkdwn(d.uncoveredError, 500)}`],
+        `cov-card-unc-err-${id}`,
+      ),
+    );
+  blocks.push(
+    context(
+      [
+        `Verified with GuardDuty ListCoverage (${d.source === 'push' ? 'EventBridge event' : 'poll'})${d.updatedAt ? ` · GuardDuty updated ${slackDate(d.updatedAt)}` : ''} · \`/ecs-guard coverage ${mrkdwn(d.cluster, 255)}\` for details`,
+      ],
+      `cov-card-foot-${id}`,
+    ),
+  );
+  const text = closed
+    ? `Coverage restored: ${d.cluster} (${d.accountId}, ${d.region}) is HEALTHY again`
+    : `Coverage gap: ${d.cluster} (${d.accountId}, ${d.region}) is ${d.status}${d.issue ? `: ${d.issue}` : ''}`;
+  return { text: mrkdwn(text, LIMITS.fallbackText), blocks: blocks.slice(0, LIMITS.blocks) };
+}
