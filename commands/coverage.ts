@@ -1,6 +1,7 @@
 /** `/ecs-guard coverage [cluster] [--account ID] [--region R]` */
 import { type CoverageRow, coverageStatistics, detectorIdOf, listEcsCoverage } from '../src/aws/coverage.js';
 import type { AppContext } from '../src/context.js';
+import { runningUncovered } from '../src/coverage/uncovered.js';
 import { clusterArg, regionArg } from './args.js';
 import { memberAccountArg } from './authorise.js';
 import { awsCall } from './aws-call.js';
@@ -57,7 +58,9 @@ export const coverageCommand: Subcommand = {
     const rows = ok.flatMap((r) => r.rows);
     const scope = { regions, ...(accountId ? { accountId } : {}) };
     if (cluster) {
-      await reply(buildCoverageDetail(cluster, rows, scope));
+      // Running tasks without the agent, for the accounts/regions the detail shows.
+      const uncovered = await Promise.all(rows.slice(0, 4).map((r) => runningUncovered(ctx, r)));
+      await reply(buildCoverageDetail(cluster, rows, scope, uncovered));
       return;
     }
     const stats = ok.reduce(

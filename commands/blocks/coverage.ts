@@ -1,5 +1,8 @@
 /** Block Kit answers of `/ecs-guard coverage`. Pure functions of coverage rows. */
-import { type CoverageRow, healthyShare, remediationFor } from '../../src/aws/coverage.js';
+import { type CoverageRow, healthyShare } from '../../src/aws/coverage.js';
+import { uncoveredCount } from '../../src/aws/running-tasks.js';
+import type { UncoveredResult } from '../../src/coverage/uncovered.js';
+import { issueLines, uncoveredLines } from '../../src/slack/blocks/coverage-card.js';
 import { context, fieldsSection, header, section, slackDate, table } from '../../src/slack/blocks/parts.js';
 import { coverageStatus, coverageWord } from '../../src/slack/blocks/status-words.js';
 import { mrkdwn, plain } from '../../src/slack/mrkdwn.js';
@@ -150,7 +153,13 @@ export function buildCoverageSummary(input: {
 }
 
 /** One cluster (possibly in several accounts/regions): status, details, each issue with its fix. */
-export function buildCoverageDetail(cluster: string, rows: CoverageRow[], scope: CoverageScope): Reply {
+export function buildCoverageDetail(
+  cluster: string,
+  rows: CoverageRow[],
+  scope: CoverageScope,
+  /** Per row (same index): its running Fargate tasks without the agent, when they were read. */
+  uncovered: (UncoveredResult | undefined)[] = [],
+): Reply {
   if (rows.length === 0) {
     const where = `${scope.accountId ? `account ${scope.accountId}, ` : ''}${scope.regions.join(', ')}`;
     const text = `No GuardDuty coverage record for cluster ${cluster} in ${where}. Check the name, or add --account/--region; a new cluster appears after its first task runs with Runtime Monitoring on.`;
@@ -170,16 +179,31 @@ export function buildCoverageDetail(cluster: string, rows: CoverageRow[], scope:
         `cov-${i}-fields`,
       ),
     );
-    const issues = r.issues.length ? r.issues : r.issue ? [r.issue] : [];
-    const lines = issues.map((t) => {
-      const hint = remediationFor(t);
-      return `• ${mrkdwn(t, 700)}${hint ? `\n   :bulb: ${hint.replace('<cluster>', mrkdwn(cluster, 120))}` : ''}`;
-    });
+    const lines = issueLines({ ...r, cluster }, { maxIssues: 50, textMax: 700 });
     if (lines.length) {
       blocks.push(...packLines(lines, `cov-${i}-issues`, { maxBlocks: 4, maxText: 1600 }).blocks);
     }
+    blocks.push(...uncoveredBlocks(uncovered[i], `cov-${i}-unc`));
   }
   if (rows.length > 4) blocks.push(context([`…and ${rows.length - 4} more accounts/regions`], 'cov-more'));
   const worst = rows.find((r) => r.status !== 'HEALTHY') ?? rows[0];
   return { text: `Coverage of ${cluster}: ${coverageWord(worst?.status)}`, blocks };
+}
+
+/** The running-uncovered part of a cluster's detail: per service, the tasks without the agent. */
+function uncoveredBlocks(u: UncoveredResult | undefined, idPrefix: string): unknown[] {
+  if (u?.uncoveredError)
+    return [
+      context([`:warning: Running tasks not checked: ${mrkdwn(u.uncoveredError, 500)}`], `${idPrefix}-err`),
+    ];
+  if (!u?.uncovered) return [];
+  const n = uncoveredCount(u.uncovered);
+  if (n === 0) return [context(['Every running Fargate task has the GuardDuty agent.'], `${idPrefix}-none`)];
+  return [
+    section(
+      `*Running without the GuardDuty agent*: ${n} Fargate task${n === 1 ? '' : 's'}, started before monitoring covered them; redeploy each service to replace them.`,
+      `${idPrefix}-head`,
+    ),
+    ...packLines(uncoveredLines(u.uncovered, 20), idPrefix, { maxBlocks: 4, maxText: 3000 }).blocks,
+  ];
 }

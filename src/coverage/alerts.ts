@@ -13,11 +13,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { CoverageRow } from '../aws/coverage.js';
-import { describeAwsError } from '../aws/errors.js';
-import { listRunningTasks, uncoveredTasks } from '../aws/running-tasks.js';
 import type { AppContext } from '../context.js';
 import { newCardId } from '../findings/store.js';
 import { type CoverageCardData, type CoverageSource, clusterKey } from './model.js';
+import { runningUncovered } from './uncovered.js';
 
 type Ctx = Pick<AppContext, 'config' | 'redis' | 'keys' | 'cards' | 'aws' | 'log' | 'clock'>;
 
@@ -67,29 +66,6 @@ async function withClusterLock<T>(ctx: Ctx, r: CoverageRow, fn: () => Promise<T>
   }
 }
 
-/**
- * Running Fargate tasks without the agent, for clusters whose agent GuardDuty manages
- * (management AUTO_MANAGED): only there does a new deployment bring the agent.
- */
-async function checkUncovered(
-  ctx: Ctx,
-  r: CoverageRow,
-): Promise<Pick<CoverageCardData, 'uncovered' | 'uncoveredError'>> {
-  if (r.managementType !== 'AUTO_MANAGED') return {};
-  try {
-    const ecs = await ctx.aws.ecs({ accountId: r.accountId, region: r.region, purpose: 'coverage' });
-    const tasks = await listRunningTasks(ecs, r.cluster);
-    return { uncovered: { ...uncoveredTasks(tasks), checkedAt: ctx.clock() } };
-  } catch (err) {
-    const message = describeAwsError(err).message;
-    ctx.log.warn(
-      { cluster: r.cluster, accountId: r.accountId, region: r.region, err: message },
-      'coverage: cannot read running tasks',
-    );
-    return { uncoveredError: message };
-  }
-}
-
 export type CoverageOutcome = 'posted' | 'updated' | 'recovered' | 'unchanged' | 'recorded';
 
 /**
@@ -135,7 +111,11 @@ export async function applyCoverage(
       return 'recovered';
     }
     if (open && card && sameSnapshot(snapshotOfCard(open), snap) && source === 'poll') return 'unchanged';
-    const data: CoverageCardData = { ...base, since: open?.since ?? now, ...(await checkUncovered(ctx, r)) };
+    const data: CoverageCardData = {
+      ...base,
+      since: open?.since ?? now,
+      ...(await runningUncovered(ctx, r)),
+    };
     if (open && card) {
       await ctx.cards.setCoverage(card.cardId, data);
       await ctx.cards.scheduleUpdate(card.cardId, 0);

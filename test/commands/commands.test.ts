@@ -122,6 +122,11 @@ describe('/ecs-guard slash commands', () => {
     expect(t).toContain('UNHEALTHY');
     expect(t).toContain('Tasks started before enabling Runtime Monitoring require a relaunch');
     expect(t).toContain('redeploy the services');
+    // Running uncovered: the worker's task started before monitoring, without the agent sidecar.
+    const workerTask = h.estate.services.worker?.tasks[0]?.taskArn.split('/').pop() ?? '?';
+    expect(t).toContain('Running without the GuardDuty agent');
+    expect(t).toContain('service *worker*: 1 task without the agent');
+    expect(t).toContain(workerTask);
     const none = textOf(await run('coverage no-such-cluster'));
     expect(none).toContain('No GuardDuty coverage record for cluster no-such-cluster');
   });

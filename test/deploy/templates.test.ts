@@ -96,6 +96,18 @@ describe('deploy/eventbridge.cfn.yml', () => {
     expect(rule.props.State).toBe('ENABLED');
   });
 
+  it('a second rule sends ECS Runtime Protection health changes to the same destination', () => {
+    const health = res.CoverageHealthRule;
+    expect(health?.Type).toBe('AWS::Events::Rule');
+    const props = health?.Properties ?? {};
+    expect(props.EventPattern).toEqual({
+      source: ['aws.guardduty'],
+      'detail-type': ['GuardDuty Runtime Protection Unhealthy', 'GuardDuty Runtime Protection Healthy'],
+      detail: { resourceDetails: { resourceType: ['ECS'] } },
+    });
+    expect((props.Targets as Record<string, unknown>[])[0]).toEqual(targets[0]);
+  });
+
   it('POSTs to /events/guardduty with "Authorization: Bearer <token>" from a NoEcho parameter', () => {
     const conn = one('AWS::Events::Connection');
     expect(conn.props.AuthorizationType).toBe('API_KEY');

@@ -12,25 +12,24 @@ import { mrkdwn } from '../mrkdwn.js';
 import type { SlackMessage } from './finding-card.js';
 import { LIMITS } from './limits.js';
 import { codeList, context, fieldsSection, header, section, shortHash, slackDate } from './parts.js';
+import { coverageStatus } from './status-words.js';
 
 /** Services listed one section each (each gets its own Redeploy); the rest are counted. */
 export const MAX_SERVICES_SHOWN = 10;
 const MAX_ISSUES_SHOWN = 3;
 
-/** The status as a word, with an emoji beside it (never instead of it). */
-export function statusWords(status: string): string {
-  const icon = status === 'HEALTHY' ? ':large_green_circle:' : ':red_circle:';
-  return `${icon} *${mrkdwn(status || 'UNKNOWN', 40)}*`;
-}
-
 /** The issue lines with their hints, as `/ecs-guard coverage <cluster>` shows them. */
-export function issueLines(d: Pick<CoverageCardData, 'issue' | 'issues' | 'cluster'>): string[] {
+export function issueLines(
+  d: Pick<CoverageCardData, 'issue' | 'issues' | 'cluster'>,
+  opts: { maxIssues?: number; textMax?: number } = {},
+): string[] {
+  const max = opts.maxIssues ?? MAX_ISSUES_SHOWN;
   const texts = d.issues.length ? d.issues : d.issue ? [d.issue] : [];
-  const lines = texts.slice(0, MAX_ISSUES_SHOWN).map((t) => {
+  const lines = texts.slice(0, max).map((t) => {
     const hint = remediationFor(t);
-    return `• ${mrkdwn(t, 400)}${hint ? `\n   :bulb: ${hint.replace('<cluster>', mrkdwn(d.cluster, 120))}` : ''}`;
+    return `• ${mrkdwn(t, opts.textMax ?? 400)}${hint ? `\n   :bulb: ${hint.replace('<cluster>', mrkdwn(d.cluster, 120))}` : ''}`;
   });
-  if (texts.length > MAX_ISSUES_SHOWN) lines.push(`…and ${texts.length - MAX_ISSUES_SHOWN} more issues`);
+  if (texts.length > max) lines.push(`…and ${texts.length - max} more issues`);
   return lines;
 }
 
@@ -65,8 +64,8 @@ export function buildCoverageCard(d: CoverageCardData): SlackMessage {
   blocks.push(
     section(
       closed
-        ? `${statusWords(d.status)} again since ${slackDate(d.recoveredAt)} · cluster *${mrkdwn(d.cluster, 255)}* · ${where}\nIt was UNHEALTHY from ${slackDate(d.since)}: GuardDuty saw no runtime activity from its uncovered tasks then.`
-        : `${statusWords(d.status)} since ${slackDate(d.since)} · cluster *${mrkdwn(d.cluster, 255)}* · ${where}\nGuardDuty Runtime Monitoring cannot see what runs here: no runtime findings come from uncovered tasks.`,
+        ? `${coverageStatus(d.status)} again since ${slackDate(d.recoveredAt)} · cluster *${mrkdwn(d.cluster, 255)}* · ${where}\nIt was UNHEALTHY from ${slackDate(d.since)}: GuardDuty saw no runtime activity from its uncovered tasks then.`
+        : `${coverageStatus(d.status)} since ${slackDate(d.since)} · cluster *${mrkdwn(d.cluster, 255)}* · ${where}\nGuardDuty Runtime Monitoring cannot see what runs here: no runtime findings come from uncovered tasks.`,
       `cov-card-status-${id}`,
     ),
     fieldsSection(
