@@ -5,7 +5,9 @@
  */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { AppContext } from '../src/context.js';
-import { enqueueCoverageJob } from '../src/remediations/cluster-monitoring.js';
+import { planRequest } from '../src/remediations/cluster-monitoring.js';
+import { actionsDeps } from '../src/requests/deps.js';
+import { enqueueRequestJob } from '../src/requests/submit.js';
 import { userMention } from '../src/slack/mrkdwn.js';
 import { approveDecision, isAllowed } from './authorise.js';
 import { buildPlanDecided, CANCEL_ACTION, CONFIRM_ACTION } from './blocks/plan.js';
@@ -82,12 +84,15 @@ export async function onPlanButton(
     outcome: 'ok',
   });
   if (kind === 'confirm') {
-    await enqueueCoverageJob(ctx, {
-      plan,
-      approver: userId,
-      confirmedAt: decision.at,
+    // The confirmed plan becomes an approved request of the enable/disable remediation: the job
+    // runs it and replaces the plan message with the result.
+    const req = planRequest(plan, {
+      by: userId,
+      at: decision.at,
       ...(input.responseUrl ? { responseUrl: input.responseUrl } : {}),
     });
+    await actionsDeps(ctx).requests.create(req);
+    await enqueueRequestJob(ctx, req, 1, userId);
   }
   await respond({ replace_original: true, ...buildPlanDecided(plan, decision) });
 }

@@ -9,9 +9,10 @@ import { SlackAnchorLog } from './audit/slack-anchor-log.js';
 import { AuditTrail } from './audit/trail.js';
 import { AwsClients, type AwsClientsOptions } from './aws/clients.js';
 import { type Clock, systemClock } from './clock.js';
-import type { Config } from './config.js';
+import { ACTIONS, type Config } from './config.js';
 import type { AppContext } from './context.js';
 import { ingestHealthEvents } from './coverage/health-events.js';
+import { EcsGuardError, ErrorCode } from './errors.js';
 import { Pipeline } from './findings/pipeline.js';
 import { Poller } from './findings/poller.js';
 import { FindingStore } from './findings/store.js';
@@ -25,6 +26,7 @@ import { QUEUE } from './queue/names.js';
 import { schedulePolls, startPollWorker } from './queue/poll-queue.js';
 import { startQueueMetrics } from './queue/queue-metrics.js';
 import { createRedis, keyspace } from './redis.js';
+import { REMEDIATIONS } from './remediations/index.js';
 import type { Service } from './service.js';
 import { CardRenderer } from './slack/card-renderer.js';
 import { CardStore } from './slack/card-store.js';
@@ -77,7 +79,20 @@ function botAuthorization(slack: WebClient, botToken: string) {
 }
 
 /** Wires ecs-guard together from a validated config. `main.ts` only calls this and handles signals. */
+/** A policy file may only govern actions that exist: the fixed ones and the registry's remediations. */
+function checkPolicyActions(config: Config): void {
+  const known = new Set<string>([...ACTIONS, ...REMEDIATIONS.map((r) => r.name)]);
+  const unknown = Object.keys(config.actionPolicy.overrides).filter((n) => !known.has(n));
+  if (unknown.length) {
+    throw new EcsGuardError(
+      ErrorCode.ConfigError,
+      `ecs-guard cannot start, the configuration is invalid:\n  - ECS_GUARD_CONFIG actions: unknown action(s) ${unknown.join(', ')} (known: ${[...known].join(', ')})`,
+    );
+  }
+}
+
 export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsGuard {
+  checkPolicyActions(config);
   const log = opts.log ?? createLogger({ level: config.logLevel });
   const clock = opts.clock ?? systemClock;
   const metrics = createMetrics();

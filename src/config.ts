@@ -5,9 +5,42 @@ import { z } from 'zod';
 import { EcsGuardError, ErrorCode } from './errors.js';
 import type { SeverityLabel } from './findings/model.js';
 
-/** Actions a policy governs. */
+/**
+ * Actions a policy governs whose defaults are fixed here. Any other remediation in
+ * src/remediations/ is governed too: its defaults come from its definition (`approval`), merged
+ * with the same environment and policy-file values by `resolveActionRule`.
+ */
 export const ACTIONS = ['stop-task', 'archive', 'enable', 'disable', 'sample'] as const;
 export type ActionName = (typeof ACTIONS)[number];
+
+/** An action's defaults before the policy file: the form remediations declare (`approval`). */
+export interface ActionDefaults {
+  needsApproval: boolean;
+  /** Four-eyes: `env` = ECS_GUARD_TWO_PERSON (default true); `true`/`false` = fixed default. */
+  twoPerson: 'env' | boolean;
+  /** `requesters` = ECS_GUARD_REQUESTERS (unset = anyone); `approvers` = only approvers may request. */
+  requesters: 'requesters' | 'approvers';
+}
+
+/** What the environment and the policy file say about actions, for rules computed later. */
+export interface ActionPolicy {
+  requesters?: string[];
+  approvers: string[];
+  twoPerson: boolean;
+  /** `actions.<name>` of the policy file, as written. */
+  overrides: Record<string, Partial<ActionRule>>;
+}
+
+/** The rule of action `name`: its defaults, then the environment, then the policy file. */
+export function resolveActionRule(policy: ActionPolicy, name: string, d: ActionDefaults): ActionRule {
+  const p = policy.overrides[name] ?? {};
+  return {
+    requesters: p.requesters ?? (d.requesters === 'approvers' ? policy.approvers : policy.requesters),
+    approvers: p.approvers ?? policy.approvers,
+    twoPerson: p.twoPerson ?? (d.twoPerson === 'env' ? policy.twoPerson : d.twoPerson),
+    needsApproval: p.needsApproval ?? (p.twoPerson ? true : d.needsApproval),
+  };
+}
 
 export interface ActionRule {
   /** Who may request. `undefined` = anyone in the channel. Slack user (`U…`/`W…`) or user-group (`S…`) ids. */
@@ -48,6 +81,8 @@ export interface Config {
    * action's requesters and approvers. Non-approvers see only findings of channels they are in.
    */
   viewers?: string[];
+  /** Inputs of `resolveActionRule`, for remediations without a fixed entry in `actions`. */
+  actionPolicy: ActionPolicy;
   contextVisibility: 'thread' | 'ephemeral';
   minSeverity: SeverityLabel;
   pollSeconds: number;
@@ -240,7 +275,8 @@ const policySchema = z
     accounts: z.array(accountId).optional(),
     viewers: z.array(principal).optional(),
     contextVisibility: z.enum(['thread', 'ephemeral']).optional(),
-    actions: z.partialRecord(z.enum(ACTIONS), actionRuleSchema).optional(),
+    // Any remediation name (kebab-case); names that match no action are refused at start-up (app.ts).
+    actions: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,40}$/), actionRuleSchema).optional(),
     routes: z
       .array(
         z
@@ -346,27 +382,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile = read
     }
   }
 
-  const approvers = e.ECS_GUARD_APPROVERS ?? [];
-  const requesters = e.ECS_GUARD_REQUESTERS;
-  const twoPerson = e.ECS_GUARD_TWO_PERSON ?? true;
-  const defaults: Record<ActionName, ActionRule> = {
-    'stop-task': { requesters, approvers, twoPerson, needsApproval: true },
-    archive: { requesters: approvers, approvers, twoPerson: false, needsApproval: false },
-    enable: { requesters, approvers, twoPerson: false, needsApproval: true },
+  const actionPolicy: ActionPolicy = {
+    requesters: e.ECS_GUARD_REQUESTERS,
+    approvers: e.ECS_GUARD_APPROVERS ?? [],
+    twoPerson: e.ECS_GUARD_TWO_PERSON ?? true,
+    overrides: policy.actions ?? {},
+  };
+  const defaults: Record<ActionName, ActionDefaults> = {
+    'stop-task': { needsApproval: true, twoPerson: 'env', requesters: 'requesters' },
+    archive: { needsApproval: false, twoPerson: false, requesters: 'approvers' },
+    enable: { needsApproval: true, twoPerson: false, requesters: 'requesters' },
     // Turning monitoring off blinds GuardDuty: a second person confirms it, like Stop task.
-    disable: { requesters, approvers, twoPerson: true, needsApproval: true },
-    sample: { requesters: approvers, approvers, twoPerson: false, needsApproval: false },
+    disable: { needsApproval: true, twoPerson: true, requesters: 'requesters' },
+    sample: { needsApproval: false, twoPerson: false, requesters: 'approvers' },
   };
   const actions = Object.fromEntries(
     ACTIONS.map((name) => {
-      const d = defaults[name];
-      const p = policy.actions?.[name] ?? {};
-      const rule: ActionRule = {
-        requesters: p.requesters ?? d.requesters,
-        approvers: p.approvers ?? d.approvers,
-        twoPerson: p.twoPerson ?? d.twoPerson,
-        needsApproval: p.needsApproval ?? (p.twoPerson ? true : d.needsApproval),
-      };
+      const rule = resolveActionRule(actionPolicy, name, defaults[name]);
+      const p = actionPolicy.overrides[name] ?? {};
       const fourEyes = fourEyesProblem(name, rule, p, e.ECS_GUARD_TWO_PERSON !== undefined);
       if (fourEyes) problems.push(fourEyes);
       return [name, rule];
@@ -392,6 +425,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile = read
     },
     actions,
     viewers: policy.viewers ?? defaultViewers(actions),
+    actionPolicy,
     contextVisibility: policy.contextVisibility ?? 'thread',
     minSeverity: severityLabelOf(e.ECS_GUARD_MIN_SEVERITY ?? policy.minSeverity ?? 'medium'),
     pollSeconds: e.ECS_GUARD_POLL_SECONDS ?? 60,

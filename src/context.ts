@@ -11,6 +11,7 @@ import type { Limiter } from './limiter.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { Keyspace, Redis } from './redis.js';
+import type { EvidenceSnapshot } from './remediations/types.js';
 import type { CardRenderer } from './slack/card-renderer.js';
 import type { CardStore } from './slack/card-store.js';
 
@@ -39,4 +40,6 @@ export interface AppContext {
   /** Slack handler work after the ack (clicks, commands): bounded, so acks keep their CPU. */
   work: Limiter;
   version: string;
+  /** Evidence first: snapshot taken before a containment remediation runs (none = skipped). */
+  evidence?: EvidenceSnapshot;
 }

@@ -15,10 +15,13 @@ export enum ErrorCode {
 
 export class EcsGuardError extends Error {
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  /** The AWS operation that failed (`StopTask`), when the error comes from one (see `awsCall`). */
+  operation?: string;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; operation?: string }) {
     super(message, options);
     this.name = 'EcsGuardError';
     this.code = code;
+    if (options?.operation) this.operation = options.operation;
   }
 }
 

@@ -6,8 +6,11 @@ import { createLogger } from './log.js';
 /** Start-up: config → app → listen; SIGTERM/SIGINT stop gracefully. Nothing else lives here. */
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
+  let app: ReturnType<typeof createEcsGuard>;
   try {
     config = loadConfig();
+    // createEcsGuard refuses a policy naming an action no remediation has (a config error too).
+    app = createEcsGuard(config, { log: createLogger({ level: config.logLevel }) });
   } catch (err) {
     if (isEcsGuardError(err)) {
       process.stderr.write(`${err.message}\n`);
@@ -15,8 +18,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = createLogger({ level: config.logLevel });
-  const app = createEcsGuard(config, { log });
+  const log = app.ctx.log;
   const shutdown = (signal: string) => {
     log.info({ signal }, 'signal received');
     app.stop().then(

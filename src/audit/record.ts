@@ -15,6 +15,8 @@ export const AUDIT_EVENTS = [
   'command',
   'enabled',
   'disabled',
+  'step',
+  'restored',
 ] as const;
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 

@@ -1,22 +1,15 @@
 /**
- * The actions queue's API, shared by the card buttons (stop-task, archive) and the slash commands
- * (enable, disable, …).
- *
- * To add an action kind:
- *   1. write a processor `async (ctx, job) => result` (throw `UnrecoverableError` for failures that
- *      must not retry, any other Error to retry with backoff; it must be idempotent: a job can run
- *      again after a crash);
- *   2. `registerActionProcessor('enable', processor)` at module load of the file that owns it;
- *   3. `await enqueueAction(ctx, { name: 'enable', key: '<stable id of the request>', data })`.
+ * The actions queue's API: one job per execution attempt of a request, named after its
+ * remediation (src/remediations/), run by the worker (action-worker.ts → remediation-job.ts).
  * The job id is `<name>-<key>`, so enqueuing the same key twice (double clicks, Slack retries,
  * two replicas) gives ONE job. Keys must not contain `:` and must not be digits only.
  */
-import type { Job, JobsOptions } from 'bullmq';
+import type { JobsOptions } from 'bullmq';
 import type { AppContext } from '../context.js';
 import { EcsGuardError, ErrorCode } from '../errors.js';
 
 export interface ActionJobData {
-  /** The request this job executes (stop-task, archive), when there is one. */
+  /** The request this job executes. */
   requestId?: string;
   /** Execution attempt of that request (a Retry click makes a new attempt and a new job). */
   attempt?: number;
@@ -24,23 +17,6 @@ export interface ActionJobData {
   actorId?: string;
   /** Anything else the processor needs (small, flat, no secrets: job data is stored in clear). */
   [k: string]: unknown;
-}
-
-export type ActionProcessor = (ctx: AppContext, job: Job<ActionJobData>) => Promise<unknown>;
-
-const processors = new Map<string, ActionProcessor>();
-
-/** Registers the processor for jobs named `name`. Registering a name twice replaces it. */
-export function registerActionProcessor(name: string, fn: ActionProcessor): void {
-  processors.set(name, fn);
-}
-
-export function actionProcessor(name: string): ActionProcessor | undefined {
-  return processors.get(name);
-}
-
-export function registeredActions(): string[] {
-  return [...processors.keys()];
 }
 
 /** Defaults: 4 attempts with exponential backoff (1 s, 2 s, 4 s); finished jobs kept for status. */

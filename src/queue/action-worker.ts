@@ -1,13 +1,12 @@
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { AppContext } from '../context.js';
 import { createRedis } from '../redis.js';
+import { remediation } from '../remediations/index.js';
 import { startRequestSweeper } from '../requests/sweeper.js';
 import type { Service } from '../service.js';
-import { type ActionJobData, actionProcessor } from './action-jobs.js';
+import type { ActionJobData } from './action-jobs.js';
 import { QUEUE } from './names.js';
-// Processors register themselves on import.
-import '../remediations/archive.js';
-import '../remediations/stop-task.js';
+import { runRemediationJob } from './remediation-job.js';
 
 export interface ActionWorkerOptions {
   concurrency?: number;
@@ -17,8 +16,8 @@ export interface ActionWorkerOptions {
 }
 
 /**
- * Runs approved actions (stop-task, archive, and whatever else registered a processor, e.g.
- * enable/disable) from the actions queue, plus the request sweeper (expiry, lost-job recovery).
+ * Runs approved requests from the actions queue — a job per attempt, named after its remediation
+ * in the registry (src/remediations/index.ts) — plus the request sweeper (expiry, lost-job recovery).
  * A job of a crashed worker becomes stalled after `lockDuration` and runs again; the processors
  * are idempotent, so it completes once.
  */
@@ -28,9 +27,8 @@ export function startActionWorker(ctx: AppContext, opts: ActionWorkerOptions = {
   const worker = new Worker<ActionJobData>(
     QUEUE.actions,
     async (job) => {
-      const fn = actionProcessor(job.name);
-      if (!fn) throw new UnrecoverableError(`no processor for action job "${job.name}"`);
-      return fn(ctx, job);
+      if (!remediation(job.name)) throw new UnrecoverableError(`no remediation for action job "${job.name}"`);
+      return runRemediationJob(ctx, job);
     },
     {
       connection,

@@ -1,48 +1,43 @@
-import { ArchiveFindingsCommand, ListDetectorsCommand } from '@aws-sdk/client-guardduty';
-import type { Job } from 'bullmq';
-import type { AppContext } from '../context.js';
-import { type ActionJobData, registerActionProcessor } from '../queue/action-jobs.js';
-import { handleJobError } from '../queue/job-errors.js';
-import { startRequestJob } from '../queue/request-job.js';
-import { finishRequest } from '../requests/finish.js';
+import { ArchiveFindingsCommand } from '@aws-sdk/client-guardduty';
+import { z } from 'zod';
+import { detectorIdOf } from '../aws/coverage.js';
+import { defineRemediation } from './types.js';
 
 /**
- * Archives the finding of an approved request. Only the GuardDuty administrator can archive a
- * member's findings, so the call uses the home account's detector in the finding's region.
+ * Archive: archives the finding in GuardDuty. Only the administrator can archive a member's
+ * findings, so the call uses the home account's detector in the finding's region.
  * ArchiveFindings is idempotent, so a job re-run after a crash is harmless.
  */
-export async function archiveJob(ctx: AppContext, job: Job<ActionJobData>): Promise<string> {
-  const start = await startRequestJob(ctx, job);
-  if (!start.run) return start.result;
-  const { deps, req } = start;
-  let op = 'ListDetectors';
-  try {
-    const gd = await ctx.aws.guardDuty({ region: req.region });
-    const detectors = await gd.send(new ListDetectorsCommand({}));
-    const detectorId = detectors.DetectorIds?.[0];
-    if (!detectorId) {
-      await finishRequest(ctx, deps, req, {
-        ok: false,
-        retryable: false,
-        message: `GuardDuty has no detector in ${req.region} for the home account.`,
-      });
-      return 'no detector';
-    }
-    op = 'ArchiveFindings';
-    const out = await gd.send(
-      new ArchiveFindingsCommand({ DetectorId: detectorId, FindingIds: [req.findingId] }),
+export const archive = defineRemediation({
+  name: 'archive',
+  label: 'Archive',
+  target: 'finding',
+  iamActions: ['guardduty:ListDetectors', 'guardduty:ArchiveFindings'],
+  input: z.object({}),
+  approval: { needsApproval: false, twoPerson: false, requesters: 'approvers' },
+  doneEvent: 'archived',
+  button: {
+    actionId: 'archive',
+    on: 'finding-card',
+    confirm: {
+      title: 'Archive this finding?',
+      text: 'The finding will be archived in GuardDuty.',
+      button: 'Archive',
+    },
+    approveText: 'The finding will be archived in GuardDuty.',
+  },
+  async run({ target, call, guardDuty }) {
+    const findingId = target.findingId;
+    if (!findingId) return { ok: false, message: 'The request names no finding.' };
+    const gd = await guardDuty();
+    const detectorId = await call('ListDetectors', () => detectorIdOf(gd, target.region));
+    const out = await call('ArchiveFindings', () =>
+      gd.send(new ArchiveFindingsCommand({ DetectorId: detectorId, FindingIds: [findingId] })),
     );
-    const message = `Finding ${req.findingId} archived in GuardDuty (${req.accountId}, ${req.region}).`;
-    await finishRequest(ctx, deps, req, {
+    return {
       ok: true,
-      retryable: false,
-      message,
+      message: `Finding ${findingId} archived in GuardDuty (${target.accountId}, ${target.region}).`,
       ...(out.$metadata.requestId ? { awsRequestId: out.$metadata.requestId } : {}),
-    });
-    return message;
-  } catch (err) {
-    return handleJobError(ctx, job, req, err, op);
-  }
-}
-
-registerActionProcessor('archive', archiveJob);
+    };
+  },
+});

@@ -1,14 +1,10 @@
 /**
- * The enable/disable job: sets the cluster's `GuardDutyManaged` tag (true = included, removing an
- * exclusion; false = excluded), optionally turns on Container Insights, and for enable lists the
- * services whose running Fargate tasks have no agent (they must be redeployed to be covered).
- *
- * Runs on the actions queue through its processor registry (`action-jobs.ts`): the processors
- * `enable` and `disable` register when this module is loaded (the slash commands import it).
- * The job key is `<account>.<region>.<cluster>` (job id `enable-…`/`disable-…`): a second Confirm
- * for the same change while one is queued or running is the same job; finished jobs are removed so
- * a later change of the same cluster is a new job. Tagging twice gives the same state, so a job
- * that runs again after a crash is harmless.
+ * Enable / Disable monitoring (`/ecs-guard enable|disable <cluster>`): sets the cluster's
+ * `GuardDutyManaged` tag (true = included, removing an exclusion; false = excluded), optionally
+ * turns on Container Insights, and for enable lists the services whose running Fargate tasks have
+ * no agent (they must be redeployed to be covered). Requested from a slash-command plan; the
+ * Confirm click approves it (commands/confirm.ts) and the job replaces the plan message with the
+ * result (`present`). Tagging twice gives the same state, so a job that runs again is harmless.
  */
 import {
   DescribeClustersCommand,
@@ -16,51 +12,80 @@ import {
   type Task,
   UpdateClusterSettingsCommand,
 } from '@aws-sdk/client-ecs';
-import { type Job, UnrecoverableError } from 'bullmq';
+import { z } from 'zod';
 import { buildPlanDecided, type CoverageJobOutcome } from '../../commands/blocks/plan.js';
-import type { CoveragePlan } from '../../commands/plan-store.js';
-import { describeAwsError } from '../aws/errors.js';
+import type { CoverageAction, CoveragePlan } from '../../commands/plan-store.js';
 import { listRunningTasks, uncoveredTasks } from '../aws/running-tasks.js';
-import type { AppContext } from '../context.js';
-import { EcsGuardError, ErrorCode, isEcsGuardError } from '../errors.js';
-import { type ActionJobData, enqueueAction, registerActionProcessor } from '../queue/action-jobs.js';
+import { EcsGuardError, ErrorCode } from '../errors.js';
+import type { ActionRequest } from '../requests/store.js';
+import { defineRemediation, type Outcome, type Remediation, type RunContext } from './types.js';
 
-export const COVERAGE_ATTEMPTS = 3;
 const TAG = 'GuardDutyManaged';
 
-export interface CoverageJobData extends ActionJobData {
-  plan: CoveragePlan;
-  /** The Slack user who confirmed (STS SourceIdentity in the target account). */
-  approver: string;
-  confirmedAt: number;
-  /** response_url of the Confirm click: the job replaces the plan message with its result. */
-  responseUrl?: string;
+/** What the plan adds to the request (the rest is its target). */
+const planInput = z.object({
+  planId: z.string().regex(/^p[0-9a-f]{24}$/),
+  clusterArn: z.string().max(2048),
+  insights: z.boolean(),
+  tagBefore: z.string().max(256),
+  createdAt: z.number(),
+  expiresAt: z.number(),
+});
+export type PlanInput = z.infer<typeof planInput>;
+
+/** The request id of a plan's change: the plan id's random part, so a plan makes one request. */
+export const planRequestId = (planId: string) => `r${planId.slice(1)}`;
+
+/** The approved request a confirmed plan becomes. */
+export function planRequest(
+  plan: CoveragePlan,
+  confirm: { by: string; at: number; responseUrl?: string },
+): ActionRequest {
+  const input: PlanInput = {
+    planId: plan.planId,
+    clusterArn: plan.clusterArn,
+    insights: plan.insights,
+    tagBefore: plan.tagBefore,
+    createdAt: plan.createdAt,
+    expiresAt: plan.expiresAt,
+  };
+  return {
+    requestId: planRequestId(plan.planId),
+    action: plan.action,
+    status: 'approved',
+    origin: 'command',
+    requesterId: plan.requester,
+    channel: plan.channelId,
+    ...(confirm.responseUrl ? { responseUrl: confirm.responseUrl } : {}),
+    accountId: plan.accountId,
+    region: plan.region,
+    cluster: plan.cluster,
+    input,
+    createdAt: plan.createdAt,
+    expiresAt: plan.expiresAt,
+    approverId: confirm.by,
+    approvedAt: confirm.at,
+    attempt: 1,
+  };
 }
 
-export const coverageJobKey = (p: Pick<CoveragePlan, 'accountId' | 'region' | 'cluster'>): string =>
-  [p.accountId, p.region, p.cluster].join('.');
-
-export async function enqueueCoverageJob(
-  ctx: AppContext,
-  data: CoverageJobData,
-): Promise<{ jobId: string; duplicate: boolean }> {
-  const { jobId, added } = await enqueueAction(ctx, {
-    name: data.plan.action,
-    key: coverageJobKey(data.plan),
-    data: { ...data, actorId: data.approver },
-    opts: { attempts: COVERAGE_ATTEMPTS, removeOnComplete: true, removeOnFail: true },
-  });
-  return { jobId, duplicate: !added };
-}
-
-/** Remembers which AWS operation failed, so the message can name the missing IAM action. */
-async function step<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err && typeof err === 'object') Object.assign(err, { ecsGuardOperation: operation });
-    throw err;
-  }
+/** The plan a request was made from (for the plan message). */
+function planOf(req: Readonly<ActionRequest>): CoveragePlan {
+  const i = (req.input ?? {}) as Partial<PlanInput>;
+  return {
+    planId: i.planId ?? '',
+    action: req.action as CoverageAction,
+    accountId: req.accountId,
+    region: req.region,
+    cluster: req.cluster ?? '',
+    clusterArn: i.clusterArn ?? '',
+    insights: i.insights === true,
+    requester: req.requesterId,
+    channelId: req.channel,
+    tagBefore: i.tagBefore ?? '',
+    createdAt: i.createdAt ?? req.createdAt,
+    expiresAt: i.expiresAt ?? req.expiresAt,
+  };
 }
 
 /** Services (and standalone tasks) whose running Fargate tasks carry no GuardDuty agent. */
@@ -69,39 +94,36 @@ export function uncoveredServices(tasks: Task[]): { services: string[]; standalo
   return { services: u.services.map((x) => x.service), standaloneTasks: u.standalone.length };
 }
 
-/** The AWS part of the job. Throws AWS SDK errors as they come (the processor classifies them). */
-export async function runCoverageJob(ctx: AppContext, data: CoverageJobData): Promise<CoverageJobOutcome> {
-  const { plan } = data;
-  const ecs = await ctx.aws.ecs({
-    accountId: plan.accountId,
-    region: plan.region,
-    sourceIdentity: data.approver,
-    purpose: plan.action,
-  });
-  const d = await step('DescribeClusters', () =>
-    ecs.send(new DescribeClustersCommand({ clusters: [plan.cluster], include: ['TAGS', 'SETTINGS'] })),
+async function changeMonitoring(r: RunContext<PlanInput>): Promise<Outcome> {
+  const { request: req, target, input, call } = r;
+  const action = req.action as CoverageAction;
+  const cluster = target.cluster ?? '';
+  const ecs = await r.ecs();
+  const d = await call('DescribeClusters', () =>
+    ecs.send(new DescribeClustersCommand({ clusters: [cluster], include: ['TAGS', 'SETTINGS'] })),
   );
   const c = d.clusters?.find((x) => x.status === 'ACTIVE');
   if (!c?.clusterArn) {
     throw new EcsGuardError(
       ErrorCode.NotFound,
-      `cluster ${plan.cluster} no longer exists in ${plan.accountId}/${plan.region}`,
+      `cluster ${cluster} no longer exists in ${target.accountId}/${target.region}`,
     );
   }
+  const clusterArn = c.clusterArn;
   const tagBefore = c.tags?.find((t) => t.key === TAG)?.value ?? '';
-  const value = plan.action === 'enable' ? 'true' : 'false';
-  await step('TagResource', () =>
-    ecs.send(new TagResourceCommand({ resourceArn: c.clusterArn as string, tags: [{ key: TAG, value }] })),
+  const value = action === 'enable' ? 'true' : 'false';
+  await call('TagResource', () =>
+    ecs.send(new TagResourceCommand({ resourceArn: clusterArn, tags: [{ key: TAG, value }] })),
   );
   let insights: CoverageJobOutcome['insights'] = 'skipped';
-  if (plan.action === 'enable' && plan.insights) {
+  if (action === 'enable' && input.insights) {
     const cur = c.settings?.find((s) => s.name === 'containerInsights')?.value;
     if (cur === 'enabled' || cur === 'enhanced') insights = 'already';
     else {
-      await step('UpdateClusterSettings', () =>
+      await call('UpdateClusterSettings', () =>
         ecs.send(
           new UpdateClusterSettingsCommand({
-            cluster: c.clusterArn,
+            cluster: clusterArn,
             settings: [{ name: 'containerInsights', value: 'enabled' }],
           }),
         ),
@@ -110,10 +132,10 @@ export async function runCoverageJob(ctx: AppContext, data: CoverageJobData): Pr
     }
   }
   const uncovered =
-    plan.action === 'enable'
-      ? uncoveredServices(await listRunningTasks(ecs, c.clusterArn, step))
+    action === 'enable'
+      ? uncoveredServices(await listRunningTasks(ecs, clusterArn, call))
       : { services: [], standaloneTasks: 0 };
-  return {
+  const result: CoverageJobOutcome = {
     ok: true,
     tagBefore,
     tagAfter: value,
@@ -121,90 +143,68 @@ export async function runCoverageJob(ctx: AppContext, data: CoverageJobData): Pr
     servicesToRedeploy: uncovered.services,
     standaloneTasks: uncovered.standaloneTasks,
   };
+  return {
+    ok: true,
+    message: `${action === 'enable' ? 'Enabled' : 'Disabled'} Runtime Monitoring of ${cluster} (GuardDutyManaged=${value}).`,
+    data: { ...result },
+    detail: {
+      planId: input.planId,
+      requester: req.requesterId,
+      tagBefore,
+      tagAfter: value,
+      insights,
+      servicesToRedeploy: uncovered.services.slice(0, 50),
+    },
+  };
 }
 
-async function postResult(
-  ctx: AppContext,
-  data: CoverageJobData,
-  outcome: CoverageJobOutcome,
-): Promise<void> {
-  if (!data.responseUrl) return;
-  const msg = buildPlanDecided(
-    data.plan,
-    { status: 'confirmed', by: data.approver, at: data.confirmedAt },
+/** The plan message once the job has finished: the result, or the failure in words. */
+function present(req: Readonly<ActionRequest>) {
+  const plan = planOf(req);
+  const outcome: CoverageJobOutcome = req.outcomeOk
+    ? ({ ...(req.outcomeData ?? {}) } as unknown as CoverageJobOutcome)
+    : {
+        ok: false,
+        tagBefore: plan.tagBefore,
+        servicesToRedeploy: [],
+        standaloneTasks: 0,
+        error: req.outcomeMessage ?? 'unknown error',
+      };
+  return buildPlanDecided(
+    plan,
+    { status: 'confirmed', by: req.approverId ?? req.requesterId, at: req.approvedAt ?? req.createdAt },
     outcome,
   );
-  try {
-    const res = await fetch(data.responseUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ replace_original: true, ...msg }),
-    });
-    if (!res.ok) ctx.log.warn({ status: res.status }, 'coverage result: response_url post failed');
-  } catch (err) {
-    ctx.log.warn({ err: (err as Error).message }, 'coverage result: response_url post failed');
-  }
 }
 
-/** One attempt: run, audit, update the plan message. Retries only what AWS says is transient. */
-export async function processCoverageJob(
-  ctx: AppContext,
-  job: Pick<Job<CoverageJobData>, 'data' | 'attemptsMade'>,
-) {
-  const { plan, approver } = job.data;
-  const target = { accountId: plan.accountId, region: plan.region, cluster: plan.cluster };
-  const event = plan.action === 'enable' ? 'enabled' : 'disabled';
-  try {
-    const outcome = await runCoverageJob(ctx, job.data);
-    await ctx.audit.append({
-      actor: { id: approver },
-      action: plan.action,
-      event,
-      target,
-      outcome: 'ok',
-      detail: {
-        planId: plan.planId,
-        requester: plan.requester,
-        tagBefore: outcome.tagBefore,
-        tagAfter: outcome.tagAfter ?? '',
-        insights: outcome.insights ?? 'skipped',
-        servicesToRedeploy: outcome.servicesToRedeploy.slice(0, 50),
-      },
-    });
-    await postResult(ctx, job.data, outcome);
-    return outcome;
-  } catch (err) {
-    const known = isEcsGuardError(err);
-    const operation = (err as { ecsGuardOperation?: string } | null)?.ecsGuardOperation;
-    const info = known ? undefined : describeAwsError(err, operation ? { operation } : {});
-    const message = known
-      ? err.message
-      : `${operation ?? 'AWS call'} in ${plan.accountId}/${plan.region} failed: ${info?.message ?? String(err)}`;
-    const last = known || !info?.retryable || job.attemptsMade + 1 >= COVERAGE_ATTEMPTS;
-    await ctx.audit.append({
-      actor: { id: approver },
-      action: plan.action,
-      event: last ? 'failed' : 'retried',
-      target,
-      outcome: 'error',
-      reason: message,
-      detail: { planId: plan.planId, attempt: job.attemptsMade + 1 },
-      ...(info?.requestId ? { awsRequestId: info.requestId } : {}),
-    });
-    if (!last) throw err;
-    await postResult(ctx, job.data, {
-      ok: false,
-      tagBefore: plan.tagBefore,
-      servicesToRedeploy: [],
-      standaloneTasks: 0,
-      error: message,
-    });
-    throw new UnrecoverableError(message);
-  }
-}
+const common = {
+  target: 'cluster',
+  input: planInput,
+  run: changeMonitoring,
+  present,
+} satisfies Partial<Remediation<PlanInput>>;
 
-for (const action of ['enable', 'disable'] as const) {
-  registerActionProcessor(action, (ctx, job) =>
-    processCoverageJob(ctx, job as unknown as Job<CoverageJobData>),
-  );
-}
+export const enableMonitoring = defineRemediation({
+  ...common,
+  name: 'enable',
+  label: 'Enable monitoring',
+  iamActions: [
+    'ecs:DescribeClusters',
+    'ecs:TagResource',
+    'ecs:UpdateClusterSettings',
+    'ecs:ListTasks',
+    'ecs:DescribeTasks',
+  ],
+  approval: { needsApproval: true, twoPerson: false, requesters: 'requesters' },
+  doneEvent: 'enabled',
+});
+
+export const disableMonitoring = defineRemediation({
+  ...common,
+  name: 'disable',
+  label: 'Disable monitoring',
+  iamActions: ['ecs:DescribeClusters', 'ecs:TagResource'],
+  // Turning monitoring off blinds GuardDuty: a second person confirms it, like Stop task.
+  approval: { needsApproval: true, twoPerson: true, requesters: 'requesters' },
+  doneEvent: 'disabled',
+});

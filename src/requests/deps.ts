@@ -24,11 +24,6 @@ export function actionsDeps(ctx: AppContext): ActionsDeps {
   return d;
 }
 
-export const ACTION_LABEL: Record<ActionRequest['action'], string> = {
-  'stop-task': 'Stop task',
-  archive: 'Archive',
-};
-
 /** The audit target of a request: everything that identifies what it acts on. */
 export function requestTarget(r: ActionRequest): AuditTarget {
   return {

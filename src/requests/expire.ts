@@ -1,7 +1,8 @@
 import type { AppContext } from '../context.js';
+import { remediationLabel } from '../remediations/index.js';
 import { syncCard, threadReply } from '../slack/card-sync.js';
 import { principalMention } from '../slack/mrkdwn.js';
-import { ACTION_LABEL, type ActionsDeps, requestTarget } from './deps.js';
+import { type ActionsDeps, requestTarget } from './deps.js';
 
 /**
  * Expires a pending request: one atomic pending→expired step, so whichever of the sweepers (one
@@ -24,17 +25,18 @@ export async function expireRequest(ctx: AppContext, deps: ActionsDeps, requestI
     outcome: 'ok',
     reason: `no approval within ${ctx.config.approvalTtlSeconds}s`,
   });
-  await syncCard(ctx, req.cardId, (s) =>
-    s.pending?.requestId === requestId
-      ? { ...s, pending: undefined, expired: { requestId, at: now } }
-      : undefined,
-  );
+  if (req.cardId)
+    await syncCard(ctx, req.cardId, (s) =>
+      s.pending?.requestId === requestId
+        ? { ...s, pending: undefined, expired: { requestId, at: now } }
+        : undefined,
+    );
   ctx.metrics.actions.inc({ action: req.action, outcome: 'expired' });
   await threadReply(
     ctx,
     req.channel,
     req.ts,
-    `:alarm_clock: ${ACTION_LABEL[req.action]} request by ${principalMention(req.requesterId)} expired without approval; nothing was done.`,
+    `:alarm_clock: ${remediationLabel(req.action)} request by ${principalMention(req.requesterId)} expired without approval; nothing was done.`,
     req.cardId,
   );
   return true;

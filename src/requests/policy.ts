@@ -1,4 +1,4 @@
-import type { ActionRule } from '../config.js';
+import { type ActionDefaults, type ActionRule, type Config, resolveActionRule } from '../config.js';
 
 /**
  * Who may do what: pure functions of the action's rule, the clicking user and a membership test
@@ -68,4 +68,29 @@ export function canReject(
 export function canRetry(rule: ActionRule, userId: string, label: string, member: MembershipTest): Decision {
   if (member(rule.approvers, userId)) return ALLOW;
   return refuse(`only approvers can retry ${label}`);
+}
+
+/** The rule of a remediation: the fixed entry in `config.actions` if it has one, else its own defaults. */
+export function ruleFor(
+  config: Pick<Config, 'actions' | 'actionPolicy'>,
+  r: { name: string; approval: ActionDefaults },
+): ActionRule {
+  return (
+    (config.actions as Record<string, ActionRule | undefined>)[r.name] ??
+    resolveActionRule(config.actionPolicy, r.name, r.approval)
+  );
+}
+
+/** Restore (undo) re-acts on a target: approvers only, and four-eyes when the rule has it. */
+export function canRestore(
+  rule: ActionRule,
+  userId: string,
+  requesterId: string,
+  label: string,
+  member: MembershipTest,
+): Decision {
+  if (!member(rule.approvers, userId)) return refuse(`only approvers can restore after ${label}`);
+  if (rule.twoPerson && userId === requesterId)
+    return refuse(`you requested this ${label}; a second person must restore it (four-eyes)`);
+  return ALLOW;
 }

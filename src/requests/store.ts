@@ -3,28 +3,43 @@ import type { Clock } from '../clock.js';
 import type { Keyspace, Redis } from '../redis.js';
 
 /**
- * A request to run an action (Stop task, Archive) on a card: who asked, what, where. Every field
- * is filled server-side from the card record and the stored finding; a button only ever carries
- * the opaque `requestId`.
+ * A request to run a remediation (Stop task, Archive, Enable monitoring, …): who asked, what,
+ * where. Every field is filled server-side (from the card record and the stored finding, a stored
+ * plan, or the system); a button only ever carries the opaque `requestId`.
  */
-export type RequestAction = 'stop-task' | 'archive';
 export type RequestStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'executed' | 'failed';
+
+/** Where a request came from: a card button, a slash-command plan, or ecs-guard itself. */
+export type RequestOrigin = 'card' | 'command' | 'system';
 
 export interface ActionRequest {
   requestId: string;
-  action: RequestAction;
+  /** The remediation's name (`src/remediations/`). */
+  action: string;
   status: RequestStatus;
+  /** Default `card`. */
+  origin?: RequestOrigin;
+  /** `undo` = a Restore of request `undoOf` (its stored undo state is the input). */
+  mode?: 'run' | 'undo';
+  undoOf?: string;
   requesterId: string;
   requesterName?: string;
-  findingId: string;
+  findingId?: string;
   findingType?: string;
-  cardId: string;
+  /** The card it shows on (origin `card`). */
+  cardId?: string;
   channel: string;
   ts?: string;
+  /** A slash-command plan's response_url: the job replaces the plan message with its result. */
+  responseUrl?: string;
   taskArn?: string;
   cluster?: string;
+  service?: string;
+  roleArn?: string;
   accountId: string;
   region: string;
+  /** The remediation's input (validated by its schema), JSON. */
+  input?: Record<string, unknown>;
   /** Epoch ms. */
   createdAt: number;
   expiresAt: number;
@@ -41,6 +56,11 @@ export interface ActionRequest {
   outcomeRetryable?: boolean;
   outcomeAt?: number;
   awsRequestId?: string;
+  /** Result data of the run (`Outcome.data`) and the state a Restore needs (`Outcome.undo`). */
+  outcomeData?: Record<string, unknown>;
+  undoState?: Record<string, unknown>;
+  /** The Restore request made of this one, once made (decided once). */
+  restoredBy?: string;
   /** Crash-recovery markers: the final audit record / card update were done. */
   audited?: boolean;
   notified?: boolean;
@@ -53,14 +73,23 @@ export const newRequestId = () => `r${randomBytes(12).toString('hex')}`;
 
 const NUM = new Set(['createdAt', 'expiresAt', 'approvedAt', 'decidedAt', 'attempt', 'outcomeAt']);
 const BOOL = new Set(['outcomeOk', 'outcomeRetryable', 'audited', 'notified']);
+const JSON_FIELDS = new Set(['input', 'outcomeData', 'undoState']);
 
 type Flat = Record<string, string>;
+
+const parseJson = (v: string): unknown => {
+  try {
+    return JSON.parse(v);
+  } catch {
+    return undefined;
+  }
+};
 
 function toFlat(p: Partial<ActionRequest>): Flat {
   const out: Flat = {};
   for (const [k, v] of Object.entries(p)) {
     if (v === undefined) continue;
-    out[k] = typeof v === 'boolean' ? (v ? '1' : '0') : String(v);
+    out[k] = typeof v === 'boolean' ? (v ? '1' : '0') : JSON_FIELDS.has(k) ? JSON.stringify(v) : String(v);
   }
   return out;
 }
@@ -69,7 +98,7 @@ function fromFlat(h: Flat): ActionRequest | undefined {
   if (!h.requestId || !h.status) return undefined;
   const r: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(h)) {
-    r[k] = NUM.has(k) ? Number(v) : BOOL.has(k) ? v === '1' : v;
+    r[k] = NUM.has(k) ? Number(v) : BOOL.has(k) ? v === '1' : JSON_FIELDS.has(k) ? parseJson(v) : v;
   }
   return r as unknown as ActionRequest;
 }
@@ -165,6 +194,28 @@ export class RequestStore {
   /** Sets fields without a status change (recovery markers). */
   async mark(id: string, patch: Partial<ActionRequest>): Promise<void> {
     await this.redis.hset(this.key(id), toFlat(patch));
+  }
+
+  /** Marks `id` as restored by request `restoreId`, once: false when a Restore was made already. */
+  async claimRestore(id: string, restoreId: string): Promise<boolean> {
+    if (!isRequestId(id)) return false;
+    return (await this.redis.hsetnx(this.key(id), 'restoredBy', restoreId)) === 1;
+  }
+
+  /** A step's stored result (multi-step remediations), or undefined when the step has not run. */
+  async stepResult(id: string, step: string): Promise<{ value: unknown } | undefined> {
+    const raw = await this.redis.hget(this.keys('request', id, 'steps'), step);
+    return raw === null ? undefined : { value: parseJson(raw) };
+  }
+
+  /** Records a step as done (kept as long as the request). */
+  async saveStep(id: string, step: string, value: unknown): Promise<void> {
+    const key = this.keys('request', id, 'steps');
+    await this.redis
+      .multi()
+      .hset(key, step, JSON.stringify(value ?? null))
+      .pexpire(key, KEEP_MS * 2)
+      .exec();
   }
 
   /** Pending requests whose expiry is at or before `now`. */

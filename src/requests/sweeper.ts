@@ -1,30 +1,11 @@
 import type { AppContext } from '../context.js';
-import { enqueueAction } from '../queue/action-jobs.js';
 import type { Service } from '../service.js';
 import { actionsDeps } from './deps.js';
 import { expireRequest } from './expire.js';
-import type { ActionRequest } from './store.js';
+import { enqueueRequestJob } from './submit.js';
 
 /** An approved request whose job has not finished after this long gets its job re-added. */
 export const REENQUEUE_AFTER_MS = 60_000;
-
-/** The job key of a request's execution attempt (attempt 1 keeps the bare request id). */
-export const requestJobKey = (requestId: string, attempt: number) =>
-  attempt > 1 ? `${requestId}-a${attempt}` : requestId;
-
-/** Queues the job of one execution attempt of a request, run on behalf of `actorId` (the approver). */
-export function enqueueRequestJob(
-  ctx: Pick<AppContext, 'queues'>,
-  req: Pick<ActionRequest, 'requestId' | 'action'>,
-  attempt: number,
-  actorId: string | undefined,
-): Promise<{ jobId: string; added: boolean }> {
-  return enqueueAction(ctx, {
-    name: req.action,
-    key: requestJobKey(req.requestId, attempt),
-    data: { requestId: req.requestId, attempt, ...(actorId ? { actorId } : {}) },
-  });
-}
 
 /**
  * One sweep: expires pending requests past their expiry and re-adds the job of approved

@@ -2,7 +2,8 @@
  * What ecs-guard stored about a card; the finding card is a pure function of (finding, state).
  * Ids here are trusted (validated Slack ids or ids we generated); `outcome.message` is not.
  */
-export type CardAction = 'stop-task' | 'archive';
+/** A remediation's name (src/remediations/); labels come from the registry through the renderer. */
+export type CardAction = string;
 
 export interface PendingRequest {
   requestId: string;
@@ -27,6 +28,10 @@ export interface ActionOutcome {
   message: string;
   /** A failed action that may succeed if tried again (throttling, 5xx): shows Retry. */
   retryable: boolean;
+  /** Succeeded and can be undone (its undo state is stored): shows Restore. */
+  undoable?: boolean;
+  /** This outcome is of a Restore (the undo of the action). */
+  restore?: boolean;
 }
 
 export interface CardState {

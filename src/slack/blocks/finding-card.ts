@@ -7,8 +7,10 @@ import type { Button, KnownBlock } from '@slack/types';
 import { FINDING_ID, REGION_NAME as REGION } from '../../aws/names.js';
 import type { Finding } from '../../findings/model.js';
 import { SEVERITY_EMOJI } from '../../findings/severity.js';
+import { FINDING_CARD_REMEDIATIONS, remediationLabel } from '../../remediations/index.js';
 import { code, link, mrkdwn, oneLine, principalMention, truncate } from '../mrkdwn.js';
-import type { CardAction, CardState } from './card-state.js';
+import { ACTION_ID } from './action-ids.js';
+import type { CardState } from './card-state.js';
 import { LIMITS } from './limits.js';
 import {
   actions,
@@ -37,8 +39,6 @@ export interface SlackMessage {
 
 const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 const TASK_ID = /^[A-Za-z0-9]{1,64}$/;
-
-const ACTION_NAMES: Record<CardAction, string> = { 'stop-task': 'Stop task', archive: 'Archive' };
 
 function base(consoleUrl: string): string | undefined {
   const b = consoleUrl.replace(/\/+$/, '');
@@ -152,7 +152,7 @@ function statusLines(f: Finding, state: CardState, now: number | undefined): str
   }
   const o = state.outcome;
   if (o) {
-    const name = ACTION_NAMES[o.action] ?? 'Action';
+    const name = o.restore ? `Restore after ${remediationLabel(o.action)}` : remediationLabel(o.action);
     const who = [
       o.requesterId ? `requested by ${principalMention(o.requesterId)}` : undefined,
       o.approverId ? `approved by ${principalMention(o.approverId)}` : undefined,
@@ -166,7 +166,7 @@ function statusLines(f: Finding, state: CardState, now: number | undefined): str
   }
   const p = state.pending;
   if (p) {
-    const name = ACTION_NAMES[p.action] ?? 'Action';
+    const name = remediationLabel(p.action);
     const left =
       now !== undefined && p.expiresAt > now ? ` (${Math.ceil((p.expiresAt - now) / 60_000)} min left)` : '';
     lines.push(
@@ -175,7 +175,7 @@ function statusLines(f: Finding, state: CardState, now: number | undefined): str
     );
   } else if (state.running) {
     const r = state.running;
-    const name = ACTION_NAMES[r.action] ?? 'Action';
+    const name = remediationLabel(r.action);
     const by = r.requesterId ? `requested by ${principalMention(r.requesterId)}, ` : '';
     lines.push(
       `:gear: *${name} approved* · ${by}approved by ${principalMention(r.approverId)} ${slackDate(r.at)} · running…`,
@@ -188,25 +188,21 @@ function statusLines(f: Finding, state: CardState, now: number | undefined): str
 
 function buttonsFor(f: Finding, state: CardState): Button[] {
   const cardId = state.cardId;
-  const ecsContext = button('ecs_context', 'ECS context', cardId);
+  const ecsContext = button(ACTION_ID.ecsContext, 'ECS context', cardId);
   if (state.archived || f.archived) return [ecsContext];
   if (state.running) return [ecsContext];
   if (state.pending) {
     const p = state.pending;
-    const name = ACTION_NAMES[p.action] ?? 'this action';
+    const name = remediationLabel(p.action);
+    const approveText =
+      FINDING_CARD_REMEDIATIONS.find((r) => r.name === p.action)?.button.approveText ??
+      'The action will run now.';
     return [
-      button('approve', 'Approve', p.requestId, {
+      button(ACTION_ID.approve, 'Approve', p.requestId, {
         style: 'primary',
-        confirm: confirmDialog(
-          `Approve ${name}?`,
-          p.action === 'stop-task'
-            ? 'The task will be stopped now. Its service (if any) will start a replacement.'
-            : 'The finding will be archived in GuardDuty.',
-          'Approve',
-          'primary',
-        ),
+        confirm: confirmDialog(`Approve ${name}?`, approveText, 'Approve', 'primary'),
       }),
-      button('reject', 'Reject', p.requestId, {
+      button(ACTION_ID.reject, 'Reject', p.requestId, {
         style: 'danger',
         confirm: confirmDialog(
           `Reject ${name}?`,
@@ -219,27 +215,32 @@ function buttonsFor(f: Finding, state: CardState): Button[] {
   }
   if (state.outcome) {
     const o = state.outcome;
-    return !o.ok && o.retryable
-      ? [button('retry', 'Retry', o.requestId, { style: 'primary' }), ecsContext]
-      : [ecsContext];
+    if (!o.ok && o.retryable)
+      return [button(ACTION_ID.retry, 'Retry', o.requestId, { style: 'primary' }), ecsContext];
+    if (o.ok && o.undoable) {
+      const name = remediationLabel(o.action);
+      return [
+        button(ACTION_ID.restore, 'Restore', o.requestId, {
+          confirm: confirmDialog(
+            `Restore after ${name}?`,
+            `This undoes ${name} with the state stored before it ran.`,
+            'Restore',
+          ),
+        }),
+        ecsContext,
+      ];
+    }
+    return [ecsContext];
   }
   return [
-    button('stop_task', 'Stop task', cardId, {
-      style: 'danger',
-      confirm: confirmDialog(
-        'Stop this task?',
-        'This requests a stop of the ECS task. Depending on policy an approver must confirm it.',
-        'Request stop',
-        'danger',
-      ),
-    }),
-    button('archive', 'Archive', cardId, {
-      confirm: confirmDialog(
-        'Archive this finding?',
-        'The finding will be archived in GuardDuty.',
-        'Archive',
-      ),
-    }),
+    ...FINDING_CARD_REMEDIATIONS.map(({ label, button: b }) =>
+      button(b.actionId, label, cardId, {
+        ...(b.style ? { style: b.style } : {}),
+        ...(b.confirm
+          ? { confirm: confirmDialog(b.confirm.title, b.confirm.text, b.confirm.button, b.style) }
+          : {}),
+      }),
+    ),
     ecsContext,
   ];
 }

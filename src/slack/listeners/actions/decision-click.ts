@@ -1,10 +1,12 @@
 import type { AuditDetail } from '../../../audit/record.js';
+import type { ActionRule } from '../../../config.js';
 import type { AppContext } from '../../../context.js';
-import { ACTION_LABEL, type ActionsDeps, actionsDeps, requestTarget } from '../../../requests/deps.js';
+import { type AnyRemediation, remediation, remediationLabel } from '../../../remediations/index.js';
+import { type ActionsDeps, actionsDeps, requestTarget } from '../../../requests/deps.js';
 import { expireRequest } from '../../../requests/expire.js';
-import { canApprove, canReject, canRetry } from '../../../requests/policy.js';
-import { type ActionRequest, isRequestId } from '../../../requests/store.js';
-import { enqueueRequestJob } from '../../../requests/sweeper.js';
+import { canApprove, canReject, canRestore, canRetry, ruleFor } from '../../../requests/policy.js';
+import { type ActionRequest, isRequestId, newRequestId } from '../../../requests/store.js';
+import { cancelRequest, enqueueRequestJob } from '../../../requests/submit.js';
 import type { CardState } from '../../blocks/card-state.js';
 import { syncCard, threadReply } from '../../card-sync.js';
 import { principalMention } from '../../mrkdwn.js';
@@ -23,6 +25,27 @@ async function loadRequest(
     return undefined;
   }
   return req;
+}
+
+/** The remediation of a request and its policy rule (a stored name no longer known is refused). */
+async function ruleOf(
+  ctx: AppContext,
+  click: Click,
+  req: ActionRequest,
+  verb: string,
+): Promise<{ def: AnyRemediation; rule: ActionRule } | undefined> {
+  const def = remediation(req.action);
+  if (!def) {
+    await refuse(
+      ctx,
+      click,
+      req.action,
+      `${verb}: ecs-guard no longer has "${req.action}".`,
+      requestTarget(req),
+    );
+    return undefined;
+  }
+  return { def, rule: ruleFor(ctx.config, def) };
 }
 
 /** A lapsed pending request is expired on the click itself (the sweeper may not have run yet). */
@@ -99,13 +122,14 @@ async function recordDecision(
 }
 
 /** Shows the request's attempt as running on its card (approved by the clicker at `at`). */
-function markRunning(
+async function markRunning(
   ctx: AppContext,
   click: Click,
   r: ActionRequest,
   at: number,
   clear: (s: CardState) => Partial<CardState>,
 ): Promise<CardState | undefined> {
+  if (!r.cardId) return undefined;
   return syncCard(ctx, r.cardId, (s) => ({
     ...s,
     ...clear(s),
@@ -124,8 +148,10 @@ export async function handleApprove(ctx: AppContext, click: Click): Promise<void
   const deps = actionsDeps(ctx);
   const req = await pendingRequest(ctx, deps, click, 'approve');
   if (!req) return;
-  const label = ACTION_LABEL[req.action];
-  const rule = ctx.config.actions[req.action];
+  const found = await ruleOf(ctx, click, req, 'Approve');
+  if (!found) return;
+  const { rule, def } = found;
+  const label = def.label;
   const member = await deps.groups.test(rule.approvers);
   const d = canApprove(rule, click.userId, req.requesterId, label, member);
   if (!d.ok) return refuse(ctx, click, req.action, `Approve refused: ${d.reason}.`, requestTarget(req));
@@ -149,7 +175,9 @@ export async function handleReject(ctx: AppContext, click: Click): Promise<void>
   const deps = actionsDeps(ctx);
   const req = await pendingRequest(ctx, deps, click, 'reject');
   if (!req) return;
-  const rule = ctx.config.actions[req.action];
+  const found = await ruleOf(ctx, click, req, 'Reject');
+  if (!found) return;
+  const { rule } = found;
   const member = await deps.groups.test(rule.approvers);
   const d = canReject(rule, click.userId, req.requesterId, member);
   if (!d.ok) return refuse(ctx, click, req.action, `Reject refused: ${d.reason}.`, requestTarget(req));
@@ -161,14 +189,15 @@ export async function handleReject(ctx: AppContext, click: Click): Promise<void>
   if (!t.ok || !t.request) return tellDecided(ctx, click, t.request, t.status);
   const r = t.request;
   await recordDecision(ctx, click, r, 'rejected');
-  await syncCard(ctx, r.cardId, (s) =>
-    s.pending?.requestId === r.requestId ? { ...s, pending: undefined } : undefined,
-  );
+  if (r.cardId)
+    await syncCard(ctx, r.cardId, (s) =>
+      s.pending?.requestId === r.requestId ? { ...s, pending: undefined } : undefined,
+    );
   await threadReply(
     ctx,
     r.channel,
     r.ts,
-    `:no_entry_sign: ${ACTION_LABEL[r.action]} request by ${principalMention(r.requesterId)} was rejected by ${principalMention(click.userId)}; nothing was done.`,
+    `:no_entry_sign: ${remediationLabel(r.action)} request by ${principalMention(r.requesterId)} was rejected by ${principalMention(click.userId)}; nothing was done.`,
     r.cardId,
   );
 }
@@ -178,8 +207,10 @@ export async function handleRetry(ctx: AppContext, click: Click): Promise<void> 
   const deps = actionsDeps(ctx);
   const req = await loadRequest(ctx, deps, click, 'retry');
   if (!req) return;
-  const label = ACTION_LABEL[req.action];
-  const rule = ctx.config.actions[req.action];
+  const found = await ruleOf(ctx, click, req, 'Retry');
+  if (!found) return;
+  const { rule, def } = found;
+  const label = def.label;
   const member = await deps.groups.test(rule.approvers);
   const d = canRetry(rule, click.userId, label, member);
   if (!d.ok) return refuse(ctx, click, req.action, `Retry refused: ${d.reason}.`, requestTarget(req));
@@ -212,4 +243,95 @@ export async function handleRetry(ctx: AppContext, click: Click): Promise<void> 
   await recordDecision(ctx, click, r, 'retried', { attempt });
   await enqueueRequestJob(ctx, r, attempt, click.userId);
   await markRunning(ctx, click, r, now, () => ({ outcome: undefined }));
+}
+
+/**
+ * Restore (undo) a remediation that succeeded and stored its undo state: approvers only (four-eyes
+ * when the rule has it), decided once per request (a second Restore click is told it is running),
+ * then a new request of mode `undo` whose input is that state, approved by the clicker and queued.
+ */
+export async function handleRestore(ctx: AppContext, click: Click): Promise<void> {
+  const deps = actionsDeps(ctx);
+  const req = await loadRequest(ctx, deps, click, 'restore');
+  if (!req) return;
+  const found = await ruleOf(ctx, click, req, 'Restore');
+  if (!found) return;
+  const { rule, def } = found;
+  const member = await deps.groups.test(rule.approvers);
+  const d = canRestore(rule, click.userId, req.requesterId, def.label, member);
+  if (!d.ok) return refuse(ctx, click, req.action, `Restore refused: ${d.reason}.`, requestTarget(req));
+  if (req.status !== 'executed' || req.mode === 'undo' || !req.undoState || !def.undo) {
+    return tellClicker(ctx, click, ':information_source: There is nothing to restore on this request.');
+  }
+  const restoreId = newRequestId();
+  if (!(await deps.requests.claimRestore(req.requestId, restoreId)))
+    return tellClicker(
+      ctx,
+      click,
+      ':information_source: This has already been restored (or is being restored).',
+    );
+  const now = ctx.clock();
+  const r: ActionRequest = {
+    ...req,
+    requestId: restoreId,
+    mode: 'undo',
+    undoOf: req.requestId,
+    status: 'approved',
+    origin: req.origin ?? 'card',
+    input: req.undoState,
+    requesterId: click.userId,
+    ...(click.userName ? { requesterName: click.userName } : { requesterName: undefined }),
+    approverId: click.userId,
+    ...(click.userName ? { approverName: click.userName } : { approverName: undefined }),
+    approvedAt: now,
+    createdAt: now,
+    expiresAt: now + ctx.config.approvalTtlSeconds * 1000,
+    attempt: 1,
+    outcomeOk: undefined,
+    outcomeMessage: undefined,
+    outcomeRetryable: undefined,
+    outcomeAt: undefined,
+    outcomeData: undefined,
+    undoState: undefined,
+    awsRequestId: undefined,
+    restoredBy: undefined,
+    audited: undefined,
+    notified: undefined,
+  };
+  await deps.requests.create(r);
+  await recordDecision(ctx, click, r, 'approved', { mode: 'undo', undoOf: req.requestId });
+  await enqueueRequestJob(ctx, r, 1, click.userId);
+  await markRunning(ctx, click, r, now, () => ({ outcome: undefined }));
+}
+
+/**
+ * Cancel an approved request before its job runs (an auto-contain window: a delayed job):
+ * the requester or an approver; approved→rejected once, so the job finds it stale.
+ */
+export async function handleCancel(ctx: AppContext, click: Click): Promise<void> {
+  const deps = actionsDeps(ctx);
+  const req = await loadRequest(ctx, deps, click, 'cancel');
+  if (!req) return;
+  const found = await ruleOf(ctx, click, req, 'Cancel');
+  if (!found) return;
+  const member = await deps.groups.test(found.rule.approvers);
+  const d = canReject(found.rule, click.userId, req.requesterId, member);
+  if (!d.ok) return refuse(ctx, click, req.action, `Cancel refused: ${d.reason}.`, requestTarget(req));
+  if (!(await cancelRequest(ctx, req.requestId, actor(click))))
+    return tellClicker(
+      ctx,
+      click,
+      ':information_source: Too late to cancel: it has already run or been decided.',
+    );
+  if (req.cardId)
+    await syncCard(ctx, req.cardId, (s) =>
+      s.running?.requestId === req.requestId ? { ...s, running: undefined } : undefined,
+    );
+  await threadReply(
+    ctx,
+    req.channel,
+    req.ts,
+    `:no_entry_sign: ${remediationLabel(req.action)} was cancelled by ${principalMention(click.userId)} before it ran; nothing was done.`,
+    req.cardId,
+  );
 }

@@ -1,8 +1,10 @@
 import type { App, BlockAction, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { AppContext } from '../../../context.js';
+import { REMEDIATIONS } from '../../../remediations/index.js';
+import { ACTION_ID } from '../../blocks/action-ids.js';
 import { type Click, clickFrom } from './click.js';
 import { handleEcsContext } from './context-click.js';
-import { handleApprove, handleReject, handleRetry } from './decision-click.js';
+import { handleApprove, handleCancel, handleReject, handleRestore, handleRetry } from './decision-click.js';
 import { handleRequestClick } from './request-click.js';
 
 type Handler = (ctx: AppContext, click: Click) => Promise<void>;
@@ -42,14 +44,21 @@ function listener(
   };
 }
 
-/** Registers the card buttons (Stop task, Archive, ECS context, Approve, Reject, Retry). */
+/**
+ * Registers the card buttons: each remediation's request button from the registry (Stop task,
+ * Archive, …), then ECS context, Approve, Reject, Retry, Restore and Cancel.
+ */
 export function registerActions(app: App, ctx: AppContext): void {
   const on = (actionId: string, handle: Handler) =>
     app.action<BlockAction>({ type: 'block_actions', action_id: actionId }, listener(ctx, actionId, handle));
-  on('stop_task', (c, k) => handleRequestClick(c, k, 'stop-task'));
-  on('archive', (c, k) => handleRequestClick(c, k, 'archive'));
-  on('ecs_context', handleEcsContext);
-  on('approve', handleApprove);
-  on('reject', handleReject);
-  on('retry', handleRetry);
+  for (const def of REMEDIATIONS) {
+    const button = 'button' in def ? def.button : undefined;
+    if (button?.on === 'finding-card') on(button.actionId, (c, k) => handleRequestClick(c, k, def));
+  }
+  on(ACTION_ID.ecsContext, handleEcsContext);
+  on(ACTION_ID.approve, handleApprove);
+  on(ACTION_ID.reject, handleReject);
+  on(ACTION_ID.retry, handleRetry);
+  on(ACTION_ID.restore, handleRestore);
+  on(ACTION_ID.cancel, handleCancel);
 }

@@ -1,8 +1,11 @@
 import type { AppContext } from '../../../context.js';
-import { ACTION_LABEL, actionsDeps, requestTarget } from '../../../requests/deps.js';
-import { canRequest } from '../../../requests/policy.js';
-import { type ActionRequest, newRequestId, type RequestAction } from '../../../requests/store.js';
-import { enqueueRequestJob } from '../../../requests/sweeper.js';
+import type { Finding } from '../../../findings/model.js';
+import { type AnyRemediation, remediationLabel } from '../../../remediations/index.js';
+import type { RemediationTarget } from '../../../remediations/types.js';
+import { actionsDeps } from '../../../requests/deps.js';
+import { canRequest, ruleFor } from '../../../requests/policy.js';
+import { newRequestId } from '../../../requests/store.js';
+import { submitRequest } from '../../../requests/submit.js';
 import type { CardState } from '../../blocks/card-state.js';
 import { isCardId } from '../../card-store.js';
 import { syncCard } from '../../card-sync.js';
@@ -12,28 +15,43 @@ import { actor, type Click, refuse, tellClicker } from './click.js';
 /** Why a card cannot take a new request now (from its stored state), or undefined. */
 function busy(s: CardState, label: string): string | undefined {
   if (s.pending) {
-    const name = ACTION_LABEL[s.pending.action];
+    const name = remediationLabel(s.pending.action);
     return `${name} was already requested by ${principalMention(s.pending.requesterId)} and is waiting for approval.`;
   }
   if (s.running)
-    return `${ACTION_LABEL[s.running.action]} was already approved by ${principalMention(s.running.approverId)} and is running.`;
+    return `${remediationLabel(s.running.action)} was already approved by ${principalMention(s.running.approverId)} and is running.`;
   if (s.archived) return 'This finding is already archived.';
   if (s.outcome)
-    return `${ACTION_LABEL[s.outcome.action]} has already run on this card; ${label} is no longer offered.`;
+    return `${remediationLabel(s.outcome.action)} has already run on this card; ${label} is no longer offered.`;
   return undefined;
 }
 
+/** What a remediation of `kind` acts on in this finding, or why the finding cannot give it. */
+function targetIn(def: AnyRemediation, f: Finding): RemediationTarget | string {
+  const cluster = f.clusterName ?? f.clusterArn;
+  const t: RemediationTarget = {
+    accountId: f.accountId,
+    region: f.region,
+    findingId: f.id,
+    ...(cluster ? { cluster } : {}),
+    ...(f.taskArn ? { taskArn: f.taskArn } : {}),
+    ...(f.service ? { service: f.service } : {}),
+  };
+  if (def.target === 'task' && !f.taskArn) return `${def.label}: this finding names no ECS task.`;
+  if (def.target === 'cluster' && !cluster) return `${def.label}: this finding names no ECS cluster.`;
+  if (def.target === 'service' && (!f.service || !cluster))
+    return `${def.label}: this finding's task belongs to no ECS service.`;
+  if (def.target === 'role') return `${def.label}: this finding names no task role.`;
+  return t;
+}
+
 /**
- * Stop task / Archive clicked: looks up the card and finding server-side, checks policy, then
- * claims the card (a WATCHed state change, so a double click creates one request). With approval
- * the card shows the pending request and its approvers; without, the job is queued at once.
+ * A remediation's finding-card button clicked: looks up the card and finding server-side, checks
+ * policy, then claims the card (a WATCHed state change, so a double click creates one request).
+ * With approval the card shows the pending request and its approvers; without, the job is queued.
  */
-export async function handleRequestClick(
-  ctx: AppContext,
-  click: Click,
-  action: RequestAction,
-): Promise<void> {
-  const label = ACTION_LABEL[action];
+export async function handleRequestClick(ctx: AppContext, click: Click, def: AnyRemediation): Promise<void> {
+  const { label, name: action } = def;
   const card = isCardId(click.value) ? await ctx.cards.get(click.value) : undefined;
   if (!card)
     return refuse(ctx, click, action, `${label}: this button is not one of ecs-guard's cards (unknown id).`);
@@ -44,21 +62,23 @@ export async function handleRequestClick(
   if (!rec)
     return refuse(ctx, click, action, `${label}: the finding of this card is no longer known to ecs-guard.`);
   const f = rec.finding;
-  const target = {
+  const auditTarget = {
     accountId: f.accountId,
     region: f.region,
     findingId: f.id,
     ...(f.clusterName ? { cluster: f.clusterName } : {}),
     ...(f.taskArn ? { taskArn: f.taskArn } : {}),
   };
-  if (action === 'stop-task' && !f.taskArn) {
-    return refuse(ctx, click, action, 'Stop task: this finding names no ECS task.', target);
-  }
-  const rule = ctx.config.actions[action];
+  const target = targetIn(def, f);
+  if (typeof target === 'string') return refuse(ctx, click, action, target, auditTarget);
+  const parsed = def.input.safeParse(def.button?.inputFrom?.(f) ?? {});
+  if (!parsed.success)
+    return refuse(ctx, click, action, `${label}: this finding lacks what it needs.`, auditTarget);
+  const rule = ruleFor(ctx.config, def);
   const deps = actionsDeps(ctx);
   const member = await deps.groups.test(rule.requesters, rule.approvers);
   const decision = canRequest(rule, click.userId, label, member);
-  if (!decision.ok) return refuse(ctx, click, action, `${label} refused: ${decision.reason}.`, target);
+  if (!decision.ok) return refuse(ctx, click, action, `${label} refused: ${decision.reason}.`, auditTarget);
 
   const now = ctx.clock();
   const requestId = newRequestId();
@@ -90,56 +110,24 @@ export async function handleRequestClick(
     await tellClicker(ctx, click, `:information_source: ${why ?? 'This card cannot take a request now.'}`);
     return;
   }
-  const req: ActionRequest = {
+  const ts = card.ts ?? (click.channelId === card.channel ? click.messageTs : undefined);
+  await submitRequest(ctx, {
+    remediation: def,
     requestId,
-    action,
-    status: immediate ? 'approved' : 'pending',
-    requesterId: click.userId,
-    ...(click.userName ? { requesterName: click.userName } : {}),
-    findingId: f.id,
-    findingType: f.type,
-    cardId: card.cardId,
+    target,
+    input: parsed.data,
+    requester: actor(click),
+    origin: 'card',
     channel: card.channel,
+    cardId: card.cardId,
     // The outbox may not have stored the post's ts yet when a fast click arrives.
-    ...((card.ts ?? (click.channelId === card.channel ? click.messageTs : undefined))
-      ? { ts: card.ts ?? (click.messageTs as string) }
-      : {}),
-    ...(f.taskArn ? { taskArn: f.taskArn } : {}),
-    ...((f.clusterName ?? f.clusterArn) ? { cluster: f.clusterName ?? f.clusterArn } : {}),
-    accountId: f.accountId,
-    region: f.region,
-    createdAt: now,
+    ...(ts ? { ts } : {}),
+    findingType: f.type,
+    approvers: rule.approvers,
     expiresAt,
-    attempt: 1,
     ...(immediate
-      ? {
-          approverId: click.userId,
-          ...(click.userName ? { approverName: click.userName } : {}),
-          approvedAt: now,
-        }
+      ? { approvedBy: { ...actor(click), reason: 'no second approval required by policy' } }
       : {}),
-  };
-  await deps.requests.create(req);
-  await ctx.audit.append({
-    actor: actor(click),
-    action,
-    event: 'requested',
-    target: requestTarget(req),
-    outcome: immediate ? 'ok' : 'pending',
-    detail: { needsApproval: !immediate, approvers: rule.approvers },
   });
-  ctx.metrics.actions.inc({ action, outcome: 'requested' });
-  if (immediate) {
-    await ctx.audit.append({
-      actor: actor(click),
-      action,
-      event: 'approved',
-      target: requestTarget(req),
-      outcome: 'ok',
-      reason: 'no second approval required by policy',
-    });
-    ctx.metrics.actions.inc({ action, outcome: 'approved' });
-    await enqueueRequestJob(ctx, req, 1, click.userId);
-  }
   await syncCard(ctx, card.cardId);
 }
