@@ -427,7 +427,8 @@ export function seedEstate(state: AwsState, opts: EstateOptions = {}): Estate {
   const roleName = opts.roleName ?? 'EcsGuardResponder';
   const externalId = opts.externalId ?? 'ecs-guard-external-id';
   state.addAccount(member);
-  state.addRole(member, roleName, { externalId, trustedAccount: home });
+  // As deploy/member-role.cfn.yml: external id and a SourceIdentity required.
+  state.addRole(member, roleName, { externalId, trustedAccount: home, requireSourceIdentity: true });
   state.addRole(home, roleName, { externalId, trustedAccount: home });
   for (const r of regions) {
     state.ensureDetector(home, r);

@@ -47,6 +47,8 @@ export interface RoleRecord {
   createdAt: number;
   /** When set, AssumeRole must send exactly this ExternalId. */
   externalId?: string;
+  /** The trust policy has `"Null": { "sts:SourceIdentity": "false" }`: no session without one. */
+  requireSourceIdentity?: boolean;
   /** When set, only principals of this account may assume the role. */
   trustedAccount?: string;
   /** A role only an AWS service assumes (an ECS task role): account principals cannot. */
@@ -190,7 +192,13 @@ export class AwsState {
   addRole(
     accountId: string,
     roleName: string,
-    opts: { externalId?: string; trustedAccount?: string; trustedService?: string; path?: string } = {},
+    opts: {
+      externalId?: string;
+      trustedAccount?: string;
+      trustedService?: string;
+      path?: string;
+      requireSourceIdentity?: boolean;
+    } = {},
   ): RoleRecord {
     this.accounts.add(accountId);
     const role: RoleRecord = {
@@ -200,6 +208,7 @@ export class AwsState {
       path: opts.path ?? '/',
       createdAt: this.now() - 90 * 86400_000,
       ...(opts.externalId !== undefined ? { externalId: opts.externalId } : {}),
+      ...(opts.requireSourceIdentity ? { requireSourceIdentity: true } : {}),
       ...(opts.trustedAccount !== undefined ? { trustedAccount: opts.trustedAccount } : {}),
       ...(opts.trustedService !== undefined ? { trustedService: opts.trustedService } : {}),
       inlinePolicies: new Map(),

@@ -47,6 +47,7 @@ function assumeRole(ctx: RequestContext, params: URLSearchParams): string {
   if (inherited && sourceIdentity && inherited !== sourceIdentity) throw denied();
   const at = ctx.state.now();
   const effectiveSource = sourceIdentity ?? inherited;
+  if (role.requireSourceIdentity && !effectiveSource) throw denied();
   const p = ctx.state.issueSession(role, {
     roleArn,
     roleName: role.roleName,

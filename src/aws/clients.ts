@@ -49,6 +49,9 @@ export interface AwsClientsOptions {
   durationSeconds?: number;
 }
 
+/** SourceIdentity of member-account sessions no Slack user asked for. */
+export const BOT_SOURCE_IDENTITY = 'ecs-guard';
+
 type Resolved = { kind: 'home'; region: string } | ({ kind: 'member' } & AssumeRoleRequest);
 
 /**
@@ -234,14 +237,16 @@ export class AwsClients {
         `account ${t.accountId} is not the home account ${home} and no member role is configured (set ECS_GUARD_MEMBER_ROLE, e.g. arn:aws:iam::{accountId}:role/EcsGuardResponder)`,
       );
     }
-    const sourceIdentity = sanitiseSourceIdentity(t.sourceIdentity);
+    // The member role's trust requires a SourceIdentity: the Slack user who acted, or the bot
+    // itself for its own reads (status and pre-flight checks).
+    const sourceIdentity = sanitiseSourceIdentity(t.sourceIdentity) ?? BOT_SOURCE_IDENTITY;
     return {
       kind: 'member',
       accountId: t.accountId,
       region: t.region,
       roleArn: memberRoleArn(memberRole, t.accountId),
       ...(externalId ? { externalId } : {}),
-      ...(sourceIdentity ? { sourceIdentity } : {}),
+      sourceIdentity,
       ...(t.purpose ? { purpose: t.purpose } : {}),
     };
   }

@@ -1,6 +1,7 @@
 import { ListClustersCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { ListDetectorsCommand } from '@aws-sdk/client-guardduty';
 import { GetRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsEmulator, addTask, addTaskDefinition, startAwsEmulator } from '../../sandbox/aws/index.js';
 import { AwsClients } from '../../src/aws/clients.js';
@@ -12,6 +13,8 @@ import { createLogger } from '../../src/log.js';
 const REGION = 'eu-west-1';
 const MEMBER = '222233334444';
 const OTHER = '555566667777';
+/** An account whose role trusts as deploy/member-role.cfn.yml does: SourceIdentity required. */
+const SOURCED = '888899990000';
 const ROLE = 'arn:aws:iam::{accountId}:role/EcsGuardResponder';
 const EXTERNAL_ID = 'ext-secret-42';
 const log = createLogger({ level: 'silent' });
@@ -44,6 +47,12 @@ beforeAll(async () => {
     externalId: EXTERNAL_ID,
     trustedAccount: emu.homeAccountId,
   });
+  emu.state.addRole(SOURCED, 'EcsGuardResponder', {
+    externalId: EXTERNAL_ID,
+    trustedAccount: emu.homeAccountId,
+    requireSourceIdentity: true,
+  });
+  emu.state.addCluster(SOURCED, REGION, 'sourced-prod');
   emu.state.addRole(OTHER, 'EcsGuardResponder', {
     externalId: 'a-different-id',
     trustedAccount: emu.homeAccountId,
@@ -142,6 +151,28 @@ describe('member accounts', () => {
       account: MEMBER,
       arn: expect.stringContaining(':assumed-role/EcsGuardResponder/ecs-guard'),
     });
+  });
+
+  it('always sets a SourceIdentity (the bot itself when no user acts), as the member role requires', async () => {
+    const aws = clients();
+    // A pre-flight read with no Slack user: the session still carries a SourceIdentity.
+    expect(await clusterNames(await aws.ecs({ accountId: SOURCED, region: REGION }))).toEqual([
+      'sourced-prod',
+    ]);
+    expect(assumeCalls().at(-1)?.input).toMatchObject({ SourceIdentity: 'ecs-guard' });
+    const who = await aws.callerIdentity(SOURCED, REGION);
+    expect(who.account).toBe(SOURCED);
+    // What the trust refuses: AssumeRole without a SourceIdentity.
+    const sts = aws.sts(REGION);
+    await expect(
+      sts.send(
+        new AssumeRoleCommand({
+          RoleArn: `arn:aws:iam::${SOURCED}:role/EcsGuardResponder`,
+          RoleSessionName: 'no-source',
+          ExternalId: EXTERNAL_ID,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'AccessDenied' });
   });
 
   it('changes IAM in the member account through the member role, the approver as SourceIdentity', async () => {

@@ -6,6 +6,7 @@ export const SDK_PACKAGES: Record<string, string> = {
   '@aws-sdk/client-guardduty': 'guardduty',
   '@aws-sdk/client-ecs': 'ecs',
   '@aws-sdk/client-sts': 'sts',
+  '@aws-sdk/client-iam': 'iam',
 };
 
 /** Operations that need no IAM permission (AWS: GetCallerIdentity works even under an explicit deny). */

@@ -105,7 +105,7 @@ describe('deploy/iam-policy.json (the bot role)', () => {
       expect(s.Principal).toBeUndefined();
       expect(sids.has(s.Sid)).toBe(false);
       sids.add(s.Sid);
-      for (const a of [s.Action].flat()) expect(a).toMatch(/^(guardduty|ecs|sts):[A-Z][A-Za-z]+$/);
+      for (const a of [s.Action].flat()) expect(a).toMatch(/^(guardduty|ecs|sts|iam):[A-Z][A-Za-z]+$/);
     }
   });
 
@@ -119,11 +119,18 @@ describe('deploy/iam-policy.json (the bot role)', () => {
     expect(extra, 'allowed but never called (least privilege)').toEqual([]);
   });
 
-  it('may assume only the member responder role', () => {
+  it('may assume only the member responder role, and only inside the organisation', () => {
     const sts = botPolicy.Statement.filter((s: { Action: string[] }) =>
       [s.Action].flat().some((a) => a.startsWith('sts:')),
     );
-    for (const s of sts) expect([s.Resource].flat()).toEqual(['arn:aws:iam::*:role/EcsGuardResponder']);
+    expect(sts.length).toBeGreaterThan(0);
+    for (const s of sts) {
+      expect([s.Resource].flat()).toEqual(['arn:aws:iam::*:role/EcsGuardResponder']);
+      // The role's account must be in the bot's own organisation: a typed-in outside account
+      // (or a confused deputy) cannot make the bot assume a role there.
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, not JS
+      expect(s.Condition).toEqual({ StringEquals: { 'aws:ResourceOrgID': '${aws:PrincipalOrgID}' } });
+    }
     const tagging = botPolicy.Statement.find((s: { Action: string[] }) =>
       [s.Action].flat().includes('ecs:TagResource'),
     );
@@ -133,17 +140,37 @@ describe('deploy/iam-policy.json (the bot role)', () => {
   });
 });
 
+/**
+ * GuardDuty reads of findings and coverage, and archiving, happen only in the delegated
+ * administrator's detector, with the bot's own credentials (`aws.guardDuty({ region })`): the
+ * member role does not need them. Everything else the code calls may run in a member account.
+ */
+const ADMINISTRATOR_ONLY = new Set([
+  'guardduty:ListFindings',
+  'guardduty:GetFindings',
+  'guardduty:ArchiveFindings',
+  'guardduty:ListCoverage',
+  'guardduty:GetCoverageStatistics',
+]);
+const usedInMember = used.filter((a) => !a.startsWith('sts:') && !ADMINISTRATOR_ONLY.has(a));
+
 describe('deploy/member-role.cfn.yml (the member account responder role)', () => {
-  it('allows exactly the ECS and GuardDuty actions the code calls', () => {
-    const usedInMember = used.filter((a) => a.startsWith('ecs:') || a.startsWith('guardduty:'));
+  it('allows exactly what member-account clients call', () => {
     const missing = usedInMember.filter((a) => !memberAllowed.includes(a));
     const extra = memberAllowed.filter((a) => !usedInMember.includes(a));
     expect(whoUses(missing), 'used by the code but not allowed in member accounts').toEqual([]);
-    expect(extra, 'allowed in member accounts but never called').toEqual([]);
+    expect(extra, 'allowed in member accounts but never called there').toEqual([]);
   });
 
-  it('grants the same actions as the bot role, minus STS', () => {
-    expect(memberAllowed).toEqual(allowedActions(botPolicy).filter((a) => !a.startsWith('sts:')));
+  it('administrator-only GuardDuty calls never get a member-account client', () => {
+    for (const action of ADMINISTRATOR_ONLY) {
+      for (const file of usage.actions.get(action) ?? []) {
+        const src = readFileSync(`${root}${file}`, 'utf8');
+        // A client for these is made with the region only (home account), never with a target.
+        for (const m of src.matchAll(/\.guardDuty\(([^)]*)\)/g))
+          expect(m[1], `${file}: ${action} with ${m[0]}`).toMatch(/^\{\s*region(:[^,}]*)?\s*\}$/);
+      }
+    }
   });
 
   it('trusts only the bot role, requires the external id and allows SetSourceIdentity', () => {
@@ -155,7 +182,11 @@ describe('deploy/member-role.cfn.yml (the member account responder role)', () =>
     expect(s?.Effect).toBe('Allow');
     expect(s?.Principal).toEqual({ AWS: { Ref: 'BotRoleArn' } });
     expect([s?.Action].flat().sort()).toEqual(['sts:AssumeRole', 'sts:SetSourceIdentity']);
-    expect(s?.Condition).toEqual({ StringEquals: { 'sts:ExternalId': { Ref: 'ExternalId' } } });
+    expect(s?.Condition).toEqual({
+      StringEquals: { 'sts:ExternalId': { Ref: 'ExternalId' } },
+      // No session without a SourceIdentity (the Slack user, or `ecs-guard` for the bot's reads).
+      Null: { 'sts:SourceIdentity': 'false' },
+    });
     expect(memberTemplate.Parameters?.ExternalId?.NoEcho).toBe(true);
   });
 

@@ -41,6 +41,7 @@ async function memberClients() {
       RoleArn: `arn:aws:iam::${estate.memberAccountId}:role/${estate.roleName}`,
       RoleSessionName: 'ecs-guard',
       ExternalId: estate.externalId,
+      SourceIdentity: 'ecs-guard',
     }),
   );
   const cr = r.Credentials;

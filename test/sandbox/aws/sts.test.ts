@@ -87,7 +87,7 @@ describe('STS', () => {
     member.destroy();
   });
 
-  it('wrong ExternalId, unknown role or untrusted caller is AccessDenied (403)', async () => {
+  it('wrong ExternalId, no SourceIdentity, unknown role or untrusted caller is AccessDenied (403)', async () => {
     const denied = async (input: ConstructorParameters<typeof AssumeRoleCommand>[0], client = c) => {
       const err = await client.sts.send(new AssumeRoleCommand(input)).catch((e: unknown) => e);
       expect((err as Error).name).toBe('AccessDenied');
@@ -96,6 +96,8 @@ describe('STS', () => {
     };
     await denied({ RoleArn: roleArn(), RoleSessionName: 'x1', ExternalId: 'wrong' });
     await denied({ RoleArn: roleArn(), RoleSessionName: 'x1' });
+    // The seeded member role trusts as deploy/member-role.cfn.yml does: SourceIdentity required.
+    await denied({ RoleArn: roleArn(), RoleSessionName: 'x1', ExternalId: estate.externalId });
     await denied({
       RoleArn: `arn:aws:iam::${estate.memberAccountId}:role/Nope`,
       RoleSessionName: 'x1',
@@ -130,6 +132,7 @@ describe('STS', () => {
         RoleArn: roleArn(),
         RoleSessionName: 'short',
         ExternalId: estate.externalId,
+        SourceIdentity: 'U012ABCDEF',
         DurationSeconds: 900,
       }),
     );
