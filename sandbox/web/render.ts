@@ -290,6 +290,23 @@ function renderRichText(b: Obj): string {
   return `<div class="sk-block sk-rich">${escapeHtml(texts.join(''))}</div>`;
 }
 
+/** A table cell: `raw_text` (plain, Slack parses nothing) or `rich_text` (its text content). */
+function renderTableCell(cell: unknown, tag: 'th' | 'td'): string {
+  if (!isObj(cell)) return `<${tag}></${tag}>`;
+  if (cell.type === 'raw_text') return `<${tag}>${escapeHtml(str(cell.text))}</${tag}>`;
+  return `<${tag}>${renderRichText(cell).replace(/^<div class="sk-block sk-rich">|<\/div>$/g, '')}</${tag}>`;
+}
+
+/** A `table` block: the first row is the header, as Slack shows it. */
+function renderTable(b: Obj): string {
+  const rows = Array.isArray(b.rows) ? b.rows.filter(Array.isArray) : [];
+  const html = rows.map(
+    (row, i) =>
+      `<tr>${(row as unknown[]).map((c) => renderTableCell(c, i === 0 ? 'th' : 'td')).join('')}</tr>`,
+  );
+  return `<div class="sk-block sk-table"><table>${html.join('')}</table></div>`;
+}
+
 /** One block → HTML. Unknown blocks show their type instead of disappearing. */
 export function renderBlock(block: unknown, dir: RenderDirectory = EMPTY_DIRECTORY): string {
   if (!isObj(block)) return '';
@@ -321,6 +338,8 @@ export function renderBlock(block: unknown, dir: RenderDirectory = EMPTY_DIRECTO
       return `<div class="sk-block sk-img-alt">[image: ${escapeHtml(str(block.alt_text))}]</div>`;
     case 'rich_text':
       return renderRichText(block);
+    case 'table':
+      return renderTable(block);
     default:
       return `<div class="sk-block sk-unsupported">[${escapeHtml(str(block.type) || 'unknown')} block]</div>`;
   }

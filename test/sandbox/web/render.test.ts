@@ -23,6 +23,10 @@ const dir: RenderDirectory = {
 };
 
 const ALLOWED_TAGS = new Set([
+  'table',
+  'tr',
+  'th',
+  'td',
   'a',
   'b',
   'blockquote',
@@ -218,6 +222,30 @@ describe('renderText and buttons', () => {
 });
 
 describe('renderBlocks', () => {
+  it('renders a table block as an HTML table, header row first, cell text escaped', () => {
+    const html = renderBlock({
+      type: 'table',
+      rows: [
+        [
+          { type: 'raw_text', text: 'Cluster' },
+          { type: 'raw_text', text: 'Status' },
+        ],
+        [
+          { type: 'raw_text', text: 'batch-jobs <b>' },
+          {
+            type: 'rich_text',
+            elements: [{ type: 'rich_text_section', elements: [{ type: 'text', text: 'UNHEALTHY' }] }],
+          },
+        ],
+      ],
+    });
+    assertOnlyOurMarkup(html);
+    expect(html).toBe(
+      '<div class="sk-block sk-table"><table><tr><th>Cluster</th><th>Status</th></tr>' +
+        '<tr><td>batch-jobs &lt;b&gt;</td><td>UNHEALTHY</td></tr></table></div>',
+    );
+  });
+
   it('renders header, section text and fields, context, divider and unknown blocks', () => {
     const html = renderBlocks(
       [
