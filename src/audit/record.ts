@@ -17,6 +17,7 @@ export const AUDIT_EVENTS = [
   'disabled',
   'step',
   'restored',
+  'evidence',
 ] as const;
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 

@@ -1,14 +1,7 @@
-import {
-  type ContainerDefinition,
-  DescribeClustersCommand,
-  DescribeServicesCommand,
-  DescribeTaskDefinitionCommand,
-  DescribeTasksCommand,
-  type ECSClient,
-} from '@aws-sdk/client-ecs';
+import type { ContainerDefinition, ECSClient } from '@aws-sdk/client-ecs';
 import { isGuardDutyAgentContainer } from '../findings/normalise.js';
 import type { EcsContainerContext, EcsContext } from '../slack/blocks/ecs-context.js';
-import { describeAwsError } from './errors.js';
+import { describeTaskBundle, eniDetail, serviceOfGroup, taskDigests } from './task-bundle.js';
 
 export interface GatheredEcsContext {
   /** For `buildEcsContextBlocks`; null when the task could not be described at all. */
@@ -16,6 +9,10 @@ export interface GatheredEcsContext {
   /** Describe calls that failed (shown, not fatal). */
   problems: string[];
   awsRequestIds: string[];
+  /** Epoch ms when AWS was read (a cached reply keeps the time of its read). */
+  readAt: number;
+  /** Application image digests of the task (for the blast radius). */
+  digests?: string[];
 }
 
 function containerOf(d: ContainerDefinition): EcsContainerContext {
@@ -33,9 +30,6 @@ function containerOf(d: ContainerDefinition): EcsContainerContext {
   };
 }
 
-const detail = (attachments: { details?: { name?: string; value?: string }[] }[] | undefined, name: string) =>
-  (attachments ?? []).flatMap((a) => a.details ?? []).find((d) => d.name === name)?.value;
-
 /**
  * Gathers the context of a finding's task with DescribeTasks, DescribeTaskDefinition,
  * DescribeServices (when the task belongs to a service) and DescribeClusters. A failing call is
@@ -44,55 +38,23 @@ const detail = (attachments: { details?: { name?: string; value?: string }[] }[]
 export async function gatherEcsContext(
   ecs: ECSClient,
   where: { accountId: string; region: string; cluster?: string; taskArn: string },
+  now?: () => number,
 ): Promise<GatheredEcsContext> {
-  const problems: string[] = [];
-  const ids: string[] = [];
-  // Shown to the clicker: described (hint, request id) and without principal ARNs.
-  const note = (what: string) => (err: unknown) => {
-    problems.push(`${what}: ${describeAwsError(err, { operation: what }).message}`);
-    return undefined;
-  };
-  const rid = <T extends { $metadata: { requestId?: string } }>(out: T): T => {
-    if (out.$metadata.requestId) ids.push(out.$metadata.requestId);
-    return out;
-  };
+  const b = await describeTaskBundle(ecs, where, { cluster: true, ...(now ? { now } : {}) });
+  const { problems, awsRequestIds: ids, readAt } = b;
   const cluster = where.cluster;
-  const [tasksOut, clustersOut] = await Promise.all([
-    ecs
-      .send(new DescribeTasksCommand({ ...(cluster ? { cluster } : {}), tasks: [where.taskArn] }))
-      .then(rid, note('DescribeTasks')),
-    cluster
-      ? ecs
-          .send(new DescribeClustersCommand({ clusters: [cluster], include: ['STATISTICS'] }))
-          .then(rid, note('DescribeClusters'))
-      : Promise.resolve(undefined),
-  ]);
-  const t = tasksOut?.tasks?.[0];
-  if (tasksOut && !t) problems.push('DescribeTasks: the task was not found (stopped and gone?)');
-  const serviceName = t?.group?.startsWith('service:') ? t.group.slice('service:'.length) : undefined;
-  const [tdOut, svcOut] = await Promise.all([
-    t?.taskDefinitionArn
-      ? ecs
-          .send(new DescribeTaskDefinitionCommand({ taskDefinition: t.taskDefinitionArn }))
-          .then(rid, note('DescribeTaskDefinition'))
-      : Promise.resolve(undefined),
-    serviceName
-      ? ecs
-          .send(new DescribeServicesCommand({ ...(cluster ? { cluster } : {}), services: [serviceName] }))
-          .then(rid, note('DescribeServices'))
-      : Promise.resolve(undefined),
-  ]);
-  const c = clustersOut?.clusters?.[0];
-  const s = svcOut?.services?.[0];
-  const td = tdOut?.taskDefinition;
-  if (!t) return { context: null, problems, awsRequestIds: ids };
+  const t = b.task;
+  const serviceName = serviceOfGroup(t?.group);
+  const c = b.cluster;
+  const s = b.service;
+  const td = b.taskDefinition;
+  if (!t) return { context: null, problems, awsRequestIds: ids, readAt };
   const primary = s?.deployments?.find((d) => d.status === 'PRIMARY') ?? s?.deployments?.[0];
   const awsvpc = s?.networkConfiguration?.awsvpcConfiguration;
-  const eni = t.attachments?.filter((a) => a.type === 'ElasticNetworkInterface');
-  const subnet = detail(eni, 'subnetId');
+  const subnet = eniDetail(t, 'subnetId');
   const privateIp =
-    detail(eni, 'privateIPv4Address') ?? t.containers?.[0]?.networkInterfaces?.[0]?.privateIpv4Address;
-  const publicIp = detail(eni, 'publicIPv4Address');
+    eniDetail(t, 'privateIPv4Address') ?? t.containers?.[0]?.networkInterfaces?.[0]?.privateIpv4Address;
+  const publicIp = eniDetail(t, 'publicIPv4Address');
   const taskArn = t.taskArn ?? where.taskArn;
   const context: EcsContext = {
     accountId: where.accountId,
@@ -144,5 +106,5 @@ export async function gatherEcsContext(
       .map(containerOf),
     guardDutyAgentPresent: (t.containers ?? []).some(isGuardDutyAgentContainer),
   };
-  return { context, problems, awsRequestIds: ids };
+  return { context: { ...context, readAt }, problems, awsRequestIds: ids, readAt, digests: taskDigests(t) };
 }

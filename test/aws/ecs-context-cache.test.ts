@@ -7,7 +7,7 @@ const ok = {
   problems: [],
   awsRequestIds: [],
 } as unknown as GatheredEcsContext;
-const missing: GatheredEcsContext = { context: null, problems: ['gone'], awsRequestIds: [] };
+const missing: GatheredEcsContext = { context: null, problems: ['gone'], awsRequestIds: [], readAt: 0 };
 
 describe('EcsContextCache', () => {
   it('shares one load between concurrent callers and keeps it for the TTL only', async () => {

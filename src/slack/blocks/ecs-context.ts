@@ -69,6 +69,8 @@ export interface EcsContext {
   containers: EcsContainerContext[];
   /** Whether the GuardDuty runtime agent sidecar is in the task. */
   guardDutyAgentPresent: boolean;
+  /** Epoch ms when AWS was read: every reply says how fresh it is. */
+  readAt?: number;
 }
 
 const isRootUser = (user: string | undefined): boolean => {
@@ -180,6 +182,7 @@ export function buildEcsContextBlocks(ctx: EcsContext): SlackMessage {
     context(
       [
         `Secrets and environment variables are listed by name only.${more > 0 ? ` ${more} more containers not shown.` : ''}`,
+        ...(ctx.readAt !== undefined ? [`Read from AWS at ${slackDate(ctx.readAt)}.`] : []),
       ],
       'ecs-footer',
     ),

@@ -1,9 +1,13 @@
 import type { AuditInput, AuditTarget } from '../../../audit/record.js';
+import { type BlastRadius, cachedBlastRadius } from '../../../aws/blast-radius.js';
 import { gatherEcsContext } from '../../../aws/ecs-context.js';
 import { EcsContextCache } from '../../../aws/ecs-context-cache.js';
+import { ecsChangedAt } from '../../../aws/ecs-freshness.js';
 import { describeAwsError } from '../../../aws/errors.js';
 import type { AppContext } from '../../../context.js';
+import { blastRadiusBlocks } from '../../blocks/blast-radius.js';
 import { buildEcsContextBlocks, postureWarnings } from '../../blocks/ecs-context.js';
+import { LIMITS } from '../../blocks/limits.js';
 import { isCardId } from '../../card-store.js';
 import { slackCall, threadReply } from '../../card-sync.js';
 import { actor, type Click, refuse, tellClicker } from './click.js';
@@ -18,6 +22,23 @@ const cacheOf = (ctx: AppContext) => {
   }
   return c;
 };
+
+/**
+ * The blast radius for the reply, or undefined when it cannot be worked out: the reply still goes
+ * out, the failure is logged.
+ */
+async function blastRadiusOf(
+  ctx: AppContext,
+  ecs: Awaited<ReturnType<AppContext['aws']['ecs']>>,
+  src: { accountId: string; region: string; taskArn: string; digests: string[]; taskRoleArn?: string },
+): Promise<BlastRadius | undefined> {
+  try {
+    return await cachedBlastRadius(ctx, ecs, src);
+  } catch (err) {
+    ctx.log.warn({ err: describeAwsError(err).message, taskArn: src.taskArn }, 'blast radius scan failed');
+    return undefined;
+  }
+}
 
 /** One ECS context view on the record, whether it worked or not. */
 function auditView(
@@ -66,20 +87,24 @@ export async function handleEcsContext(ctx: AppContext, click: Click): Promise<v
   const ephemeralReply = ctx.config.contextVisibility === 'ephemeral';
   try {
     const taskArn = f.taskArn;
-    const g = await cacheOf(ctx).get(`${f.accountId}|${f.region}|${taskArn}`, async () => {
-      const ecs = await ctx.aws.ecs({
-        accountId: f.accountId,
-        region: f.region,
-        sourceIdentity: click.userId,
-        purpose: 'ecs-context',
-      });
-      return gatherEcsContext(ecs, {
-        accountId: f.accountId,
-        region: f.region,
-        taskArn,
-        ...((f.clusterName ?? f.clusterArn) ? { cluster: (f.clusterName ?? f.clusterArn) as string } : {}),
-      });
+    const ecs = await ctx.aws.ecs({
+      accountId: f.accountId,
+      region: f.region,
+      sourceIdentity: click.userId,
+      purpose: 'ecs-context',
     });
+    const cluster = f.clusterName ?? f.clusterArn;
+    const changedAt = await ecsChangedAt(ctx, f.accountId, f.region);
+    const g = await cacheOf(ctx).get(
+      `${f.accountId}|${f.region}|${taskArn}`,
+      () =>
+        gatherEcsContext(
+          ecs,
+          { accountId: f.accountId, region: f.region, taskArn, ...(cluster ? { cluster } : {}) },
+          ctx.clock,
+        ),
+      changedAt,
+    );
     if (!g.context) {
       const why = g.problems.join('; ') || 'the task could not be described';
       await tellClicker(ctx, click, `:warning: ECS context unavailable: ${why}`.slice(0, 2000));
@@ -87,6 +112,19 @@ export async function handleEcsContext(ctx: AppContext, click: Click): Promise<v
       return;
     }
     const msg = buildEcsContextBlocks(g.context);
+    const role = g.context.taskDefinition?.taskRoleArn;
+    const blast = await blastRadiusOf(ctx, ecs, {
+      accountId: f.accountId,
+      region: f.region,
+      taskArn,
+      digests: g.digests ?? [],
+      ...(role ? { taskRoleArn: role } : {}),
+    });
+    if (blast)
+      msg.blocks = [...msg.blocks.slice(0, -1), ...blastRadiusBlocks(blast), ...msg.blocks.slice(-1)].slice(
+        0,
+        LIMITS.blocks,
+      );
     if (ephemeralReply) {
       await ctx.slack.chat.postEphemeral({
         channel: card.channel,
