@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { EvidenceSnapshot } from '../aws/evidence-snapshot.js';
 import type { AppContext } from '../context.js';
-import { canonicalJson, sha256Hex } from './hash.js';
+import { canonicalJson } from './hash.js';
 import type { AuditActor, AuditRecord } from './record.js';
 
 /**
@@ -10,6 +11,9 @@ import type { AuditActor, AuditRecord } from './record.js';
  * stored copy against it. Recording the same snapshot id again (a retried job) adds nothing.
  */
 type Ctx = Pick<AppContext, 'redis' | 'keys' | 'audit'>;
+
+/** Plain SHA-256: anyone can recompute it from the stored copy; the keyed chain commits to it. */
+const sha256Hex = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 
 /** As long as CloudTrail event history, which the snapshot links to. */
 export const EVIDENCE_TTL_S = 90 * 86_400;

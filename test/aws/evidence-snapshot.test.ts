@@ -133,7 +133,7 @@ describe('evidence snapshot (real SDK against the emulator)', () => {
 
   it('goes into the audit trail once, hashed; the stored copy is checked against the hash', async () => {
     const { task } = leakyService();
-    const audit = new AuditTrail({ redis, keys, log });
+    const audit = new AuditTrail({ redis, keys, log, key: 'test-audit-hmac-key-0123456789abcdef' });
     const ctx = { redis, keys, audit };
     const input = {
       id: 'req2-t',
