@@ -1,8 +1,16 @@
 # syntax=docker/dockerfile:1
 # ecs-guard: multi-stage build. The runtime image holds production dependencies and dist/ only,
-# runs as the unprivileged `node` user, and reports health through GET /healthz.
+# runs as the unprivileged `node` user (uid 1000), and reports health through GET /healthz.
 
+# Pin the base image by digest for a release build (reproducible, and a re-pushed tag cannot change
+# what you ship):
+#   docker buildx imagetools inspect node:22-bookworm-slim   # prints the index digest
+#   docker build --build-arg NODE_IMAGE=node:22-bookworm-slim@sha256:<that digest> .
+# The default below is the tag only: this repository could not verify a current digest offline.
 ARG NODE_IMAGE=node:22-bookworm-slim
+# OCI labels (set by CI: --build-arg VERSION=… --build-arg REVISION=$(git rev-parse HEAD)).
+ARG VERSION=0.1.0
+ARG REVISION=unknown
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
@@ -16,6 +24,15 @@ COPY . .
 RUN npm run build
 
 FROM ${NODE_IMAGE} AS runtime
+ARG NODE_IMAGE
+ARG VERSION
+ARG REVISION
+LABEL org.opencontainers.image.title="ecs-guard" \
+      org.opencontainers.image.description="Slack bot for GuardDuty Runtime Monitoring findings on ECS and Fargate" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.base.name="${NODE_IMAGE}"
 ENV NODE_ENV=production \
     PORT=3000 \
     NODE_OPTIONS=--enable-source-maps
@@ -26,7 +43,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
   && npm cache clean --force
 COPY --from=build /app/dist ./dist
-USER node
+# The image's `node` user, by number: Kubernetes' runAsNonRoot and ECS can check a numeric id.
+USER 1000:1000
 EXPOSE 3000
 # Node 22 has fetch built in (slim images have no curl). Exec form, so PORT is read by node.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: compose and Dockerfile ${VAR} syntax
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -45,10 +46,24 @@ describe('Dockerfile', () => {
     expect(args.some((a) => /^RUN npm ci --omit=dev\b/.test(a))).toBe(true);
     expect(args).toContain('COPY --from=build /app/dist ./dist');
     expect(args.some((a) => /^ENV NODE_ENV=production\b/.test(a))).toBe(true);
-    expect(args).toContain('USER node');
+    // Numeric, so runAsNonRoot-style checks can verify it is not root: the image's `node` user.
+    expect(args).toContain('USER 1000:1000');
     expect(args).toContain('EXPOSE 3000');
     // The user switch comes after every install step, before the process starts.
-    expect(args.indexOf('USER node')).toBeGreaterThan(args.findIndex((a) => a.startsWith('RUN npm ci')));
+    expect(args.indexOf('USER 1000:1000')).toBeGreaterThan(args.findIndex((a) => a.startsWith('RUN npm ci')));
+  });
+
+  it('labels the image (OCI) with its version and revision, and says how to pin the base by digest', () => {
+    const labels = runtime
+      .filter((i) => i.op === 'LABEL')
+      .map((i) => i.args)
+      .join(' ');
+    for (const k of ['title', 'description', 'licenses', 'version', 'revision', 'base.name'])
+      expect(labels).toContain(`org.opencontainers.image.${k}=`);
+    expect(labels).toContain('org.opencontainers.image.version="${VERSION}"');
+    const version = ins.find((i) => i.op === 'ARG' && i.args.startsWith('VERSION='))?.args;
+    expect(version).toBe(`VERSION=${(JSON.parse(text('package.json')) as { version: string }).version}`);
+    expect(text('Dockerfile')).toMatch(/NODE_IMAGE=node:22-bookworm-slim@sha256:<that digest>/);
   });
 
   it('starts the same entry point as npm start and health-checks /healthz without curl', () => {
@@ -92,6 +107,15 @@ describe('docker-compose.yml', () => {
     expect(cmd).toContain('--appendonly yes');
     expect(cmd).toContain('--appendfsync everysec');
     expect(cmd).toContain('--maxmemory-policy noeviction');
+    // noeviction only engages with a limit; the container limit leaves room above it.
+    expect(cmd).toMatch(/--maxmemory \d+mb/);
+    expect(Number(/--maxmemory (\d+)mb/.exec(cmd)?.[1])).toBeLessThan(
+      Number.parseInt(String(redis.mem_limit), 10),
+    );
+    // A password is required, from .env; the health check authenticates through REDISCLI_AUTH.
+    expect(cmd).toContain('--requirepass ${REDIS_PASSWORD:?set REDIS_PASSWORD in .env}');
+    expect((redis.environment as Record<string, string>).REDISCLI_AUTH).toContain('${REDIS_PASSWORD');
+    expect(redis.ports).toBeUndefined();
     expect(redis.volumes).toEqual(['redis-data:/data']);
     expect(compose.volumes).toHaveProperty('redis-data');
     expect((redis.healthcheck as { test: string[] }).test).toEqual(['CMD', 'redis-cli', 'ping']);
@@ -100,7 +124,11 @@ describe('docker-compose.yml', () => {
   it('starts the bot after Redis is healthy, with .env and a /healthz check', () => {
     expect(bot.build).toBe('.');
     expect(bot.env_file).toBe('.env');
-    expect((bot.environment as Record<string, string>).REDIS_URL).toBe('redis://redis:6379');
+    expect((bot.environment as Record<string, string>).REDIS_URL).toBe(
+      'redis://:${REDIS_PASSWORD:?set REDIS_PASSWORD in .env}@redis:6379',
+    );
+    // Published on loopback only: /metrics, /healthz and /readyz are not reachable from outside.
+    expect(bot.ports).toEqual(['127.0.0.1:3000:3000']);
     expect(bot.depends_on).toEqual({ redis: { condition: 'service_healthy' } });
     expect(JSON.stringify(bot.healthcheck)).toContain('/healthz');
     expect(bot.stop_signal).toBe('SIGTERM');

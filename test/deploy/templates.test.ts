@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are CloudFormation Fn::Sub syntax
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { allowedActions } from './aws-usage.js';
@@ -147,5 +147,41 @@ describe('deploy/eventbridge.cfn.yml', () => {
     expect(queuePolicy.props.Queues).toEqual([{ Ref: dlqName }]);
     expect(JSON.stringify(queuePolicy.props.PolicyDocument)).toContain('sqs:SendMessage');
     expect(target.RetryPolicy).toMatchObject({ MaximumRetryAttempts: expect.any(Number) });
+  });
+
+  it('the DLQ takes no redrives from other queues and an alarm fires on its first message', () => {
+    const dlq = one('AWS::SQS::Queue');
+    expect(dlq.props.RedriveAllowPolicy).toEqual({ redrivePermission: 'denyAll' });
+    const alarm = one('AWS::CloudWatch::Alarm').props;
+    expect(alarm).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+    });
+    expect(alarm.Dimensions).toEqual([
+      { Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq.name, 'QueueName'] } },
+    ]);
+    expect(JSON.stringify(alarm.AlarmActions)).toContain('AlarmTopicArn');
+  });
+});
+
+describe('deploy/log-group.cfn.yml and the task definition', () => {
+  const t = readCfn(`${deploy}log-group.cfn.yml`);
+  const td = JSON.parse(readFileSync(`${deploy}ecs-task-definition.json`, 'utf8'));
+  const logOptions = td.containerDefinitions[0].logConfiguration.options as Record<string, string>;
+
+  it('creates the log group with a retention; the task definition does not create it', () => {
+    const group = t.Resources?.LogGroup;
+    expect(group?.Type).toBe('AWS::Logs::LogGroup');
+    expect(group?.Properties).toEqual({
+      LogGroupName: { Ref: 'LogGroupName' },
+      RetentionInDays: { Ref: 'RetentionInDays' },
+    });
+    expect(t.Parameters?.LogGroupName?.Default).toBe(logOptions['awslogs-group']);
+    expect(t.Parameters?.RetentionInDays?.Default).toBeGreaterThanOrEqual(365);
+    // awslogs-create-group needs logs:CreateLogGroup, which the execution role does not have.
+    expect(logOptions['awslogs-create-group']).toBeUndefined();
   });
 });
