@@ -31,6 +31,7 @@ import type { Service } from './service.js';
 import { CardRenderer } from './slack/card-renderer.js';
 import { CardStore } from './slack/card-store.js';
 import { countedFetch } from './slack/counted-fetch.js';
+import { FindingDetails } from './slack/finding-details.js';
 import { registerActions } from './slack/listeners/actions/index.js';
 import { DEFAULT_OUTBOX_OPTIONS, Outbox, type OutboxOptions } from './slack/outbox.js';
 import { createSlackClient, slackLogger } from './slack/web-client.js';
@@ -126,6 +127,7 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
   const findings = new FindingStore(redis, keys, clock);
   const cards = new CardStore(redis, keys, clock);
   const renderer = new CardRenderer(cards, findings, { consoleUrl: config.consoleUrl });
+  const details = new FindingDetails({ redis, keys, cards, findings, slack, log, clock });
   const pipeline = new Pipeline({ findings, cards, config, log, metrics });
   const poller = new Poller({
     aws,
@@ -159,6 +161,7 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
     findings,
     cards,
     renderer,
+    details,
     pipeline,
     poller,
     queues,
@@ -229,7 +232,7 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
   registerCommands(bolt, ctx);
 
   const outbox = new Outbox(
-    { findings, cards, renderer, slack, log, metrics, clock },
+    { findings, cards, renderer, details, slack, log, metrics, clock },
     { ...DEFAULT_OUTBOX_OPTIONS, ...opts.outbox },
   );
   const services: Service[] = [];

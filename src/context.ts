@@ -14,6 +14,7 @@ import type { Keyspace, Redis } from './redis.js';
 import type { EvidenceSnapshot } from './remediations/types.js';
 import type { CardRenderer } from './slack/card-renderer.js';
 import type { CardStore } from './slack/card-store.js';
+import type { FindingDetails } from './slack/finding-details.js';
 
 /**
  * Everything a listener, command or job needs, built once in `app.ts`. Handlers take what they
@@ -34,6 +35,8 @@ export interface AppContext {
   findings: FindingStore;
   cards: CardStore;
   renderer: CardRenderer;
+  /** The one Details thread reply per finding card (posted when the channel is idle, or on request). */
+  details: FindingDetails;
   pipeline: Pipeline;
   poller: Poller;
   queues: { poll: Queue; actions: Queue };

@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { CardRenderer } from './card-renderer.js';
 import { type CardStore, newGroupId } from './card-store.js';
+import type { FindingDetails } from './finding-details.js';
 import { isRateLimited, slackErrorCode } from './web-client.js';
 
 export interface OutboxOptions {
@@ -63,6 +64,8 @@ export class Outbox {
       findings: FindingStore;
       cards: CardStore;
       renderer: CardRenderer;
+      /** Owed Details thread replies, posted only when the channel's outbox is idle. */
+      details?: FindingDetails;
       slack: WebClient;
       log: Logger;
       metrics?: Metrics;
@@ -119,7 +122,10 @@ export class Outbox {
   private async drainChannel(channel: string): Promise<void> {
     for (let i = 0; i < 1000; i++) {
       const taken = await this.deps.findings.take(channel, this.opts.slotMs);
-      if (!taken) return;
+      if (!taken) {
+        await this.postIdleDetails(channel);
+        return;
+      }
       const took = [taken.id];
       let posted: boolean;
       try {
@@ -135,6 +141,24 @@ export class Outbox {
       if (posted) return;
       // Nothing was posted (joined a group, or stale item): give the slot back and go on.
       await this.deps.findings.releaseSlot(channel, taken.token);
+    }
+  }
+
+  /**
+   * An empty outbox and a free post slot: one owed Details reply may use the slot. A card queued
+   * meanwhile waits at most one slot, and never loses its place to a Details reply.
+   */
+  private async postIdleDetails(channel: string): Promise<void> {
+    const { details, findings } = this.deps;
+    if (!details || !(await details.hasDue(channel))) return;
+    if ((await findings.backlog(channel)) > 0) return;
+    if (!(await findings.acquireSlot(channel, this.opts.slotMs))) return;
+    let posted = false;
+    try {
+      posted = await details.postDue(channel);
+    } finally {
+      if (posted) await findings.holdSlot(channel, this.opts.slotMs).catch(() => {});
+      else await findings.releaseSlot(channel, 'direct');
     }
   }
 
@@ -211,6 +235,11 @@ export class Outbox {
     });
     this.deps.metrics?.cardsPosted.inc();
     this.deps.log.info({ findingId: id, channel, cardId, ts: ok }, 'card posted');
+    await this.deps.details
+      ?.owe(channel, cardId)
+      .catch((err: unknown) =>
+        this.deps.log.warn({ err: (err as Error).message, cardId }, 'cannot queue details'),
+      );
   }
 
   private async postGroup(channel: string, first: FindingRecord, others: GroupMember[]): Promise<void> {

@@ -67,7 +67,7 @@ describe('alerts end to end (built process)', () => {
       `\`${container?.name}\``,
       container?.image as string,
       '`nc`', // process of a reverse shell
-      'High',
+      'HIGH', // the severity word in the header
     ]) {
       expect(text, want).toContain(want);
     }
@@ -180,10 +180,15 @@ describe('alerts end to end (built process)', () => {
       what: 'card for the hostile finding',
       timeoutMs: 15_000,
     });
+    // The card is short; the full process and context are in its one Details thread reply.
+    const details = await waitFor(
+      () => emus.slack.thread(PEOPLE.prod, card.ts).find((m) => (m.text ?? '').startsWith('Details:')),
+      { what: 'Details reply of the hostile card', timeoutMs: 15_000 },
+    );
     const posts = emus.slack.calls('chat.postMessage');
     expect(posts.filter((c) => !c.ok).map((c) => c.error)).toEqual([]);
     expect(emus.slack.calls().some((c) => c.error === 'invalid_blocks')).toBe(false);
-    const everything = `${card.text}\n${JSON.stringify(card.blocks)}`;
+    const everything = [card, details].map((m) => `${m.text}\n${JSON.stringify(m.blocks)}`).join('\n');
     for (const bad of ['<!channel>', '<!here>', '<https://evil', '<@U0ECSBOT>']) {
       expect(everything, bad).not.toContain(bad);
     }

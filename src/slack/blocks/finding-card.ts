@@ -30,7 +30,20 @@ export interface CardOptions {
   consoleUrl: string;
   /** Epoch ms; lets the pending note say how long is left. */
   now?: number;
+  /**
+   * The blast-radius line when known (other tasks on the same image digest, the same task role):
+   * safe mrkdwn from its own builder (containment), shown as is under the process line.
+   */
+  blastRadius?: string;
+  /** The attack-sequence incident this finding is part of: "part of incident …" links back. */
+  incident?: { title: string; url?: string };
 }
+
+/**
+ * What the posted card may cost (documented in the README; a test holds every fixture to it):
+ * the card is read in five seconds, everything else goes to the one Details thread reply.
+ */
+export const CARD_BUDGET = { blocks: 10, text: 4000 } as const;
 
 export interface SlackMessage {
   text: string;
@@ -70,23 +83,37 @@ export function ecsTaskConsoleUrl(
 const field = (label: string, value: string | undefined, max = 300): string =>
   `*${label}*\n${value ? code(value, max) : '–'}`;
 
+/** The short grid: where it happened, six fields. */
 function summaryFields(f: Finding): string[] {
   const container = f.container;
   return [
-    field('Cluster', f.clusterName ?? f.clusterArn),
-    field('Service', f.service ?? (f.taskFamily ? `family:${f.taskFamily}` : f.group)),
-    field('Task', f.taskId ?? f.taskArn),
-    field('Container', container?.name ?? container?.id),
-    field('Image', container?.image ? container.image : undefined, 400),
+    field('Cluster', f.clusterName ?? f.clusterArn, 120),
+    field('Service', f.service ?? (f.taskFamily ? `family:${f.taskFamily}` : f.group), 120),
+    field('Task', f.taskId ?? f.taskArn, 100),
+    field('Container', container?.name ?? container?.id, 120),
+    field('Image', container?.image ? container.image : undefined, 250),
     field('Account / Region', `${f.accountId} / ${f.region}`),
-    field('Launch type', f.launchType),
-    field('Task definition', f.taskDefinition),
-    `*Severity*\n${mrkdwn(`${f.severityLabel} (${f.severity})`, 60)}`,
-    field('Resource', [f.resourceType, f.featureName].filter(Boolean).join(' · ') || undefined),
   ];
 }
 
-function processText(f: Finding): string | undefined {
+/** Process and command line in one or two lines (the rest is in Details). */
+function processLines(f: Finding): string | undefined {
+  const p = f.process;
+  if (!p) return undefined;
+  const who = [
+    p.name ? code(p.name, 120) : p.executablePath ? code(p.executablePath, 200) : undefined,
+    p.pid !== undefined ? `pid ${p.pid}` : undefined,
+    p.user ? `user ${code(p.user, 60)}` : p.uid !== undefined ? `uid ${p.uid}` : undefined,
+  ].filter(Boolean);
+  const lines: string[] = [];
+  if (who.length) lines.push(`*Process* ${who.join(' · ')}`);
+  if (p.commandLine) lines.push(`*Command* ${code(p.commandLine, 300)}`);
+  else if (p.name && p.executablePath) lines.push(`*Executable* ${code(p.executablePath, 300)}`);
+  return lines.length ? lines.join('\n') : undefined;
+}
+
+/** Everything about the process (Details reply). */
+function processDetails(f: Finding): string | undefined {
   const p = f.process;
   if (!p) return undefined;
   const lines: string[] = [];
@@ -113,7 +140,7 @@ function processText(f: Finding): string | undefined {
   return lines.length ? lines.join('\n') : undefined;
 }
 
-function runtimeText(f: Finding): string | undefined {
+function runtimeDetails(f: Finding): string | undefined {
   const r = f.runtime;
   const lines: string[] = [];
   if (r.domains.length) lines.push(`*Domains* ${codeList(r.domains, 500, 150)}`);
@@ -162,7 +189,7 @@ function statusLines(f: Finding, state: CardState, now: number | undefined): str
     const icon = o.ok ? ':white_check_mark:' : ':x:';
     const result = o.ok ? 'succeeded' : o.retryable ? 'failed (can be retried)' : 'failed';
     lines.push(`${icon} *${name} ${result}* ${slackDate(o.at)}${who ? ` · ${who}` : ''}`);
-    if (o.message) lines.push(`> ${mrkdwn(o.message, 500).replace(/\n/g, '\n> ')}`);
+    if (o.message) lines.push(`> ${mrkdwn(o.message, 300).replace(/\n/g, '\n> ')}`);
   }
   const p = state.pending;
   if (p) {
@@ -263,52 +290,105 @@ function fallbackText(f: Finding, state: CardState): string {
   return `${SEVERITY_EMOJI[f.severityLabel]} ${oneLine(raw, LIMITS.fallbackText - 30)}`;
 }
 
+/** The one status word of a card: what state it is in, before any detail. */
+export function cardStatusWord(f: Finding, state: CardState): string {
+  if (state.archived || f.archived) return 'ARCHIVED';
+  if (state.pending) return 'APPROVAL PENDING';
+  if (state.running) return 'RUNNING';
+  if (state.outcome) return state.outcome.ok ? 'DONE' : 'FAILED';
+  return 'OPEN';
+}
+
+/**
+ * The posted card, read in five seconds: header (severity marker, severity WORD, type), the title
+ * as the one sentence, a six-field grid, process and command line, the blast-radius line when
+ * known, the incident it belongs to, the status line, the buttons. The rest is in
+ * `buildFindingDetails` (one thread reply). Within `CARD_BUDGET` for any input.
+ */
 export function buildFindingCard(f: Finding, state: CardState, opts: CardOptions): SlackMessage {
   const blocks: KnownBlock[] = [];
   const emoji = SEVERITY_EMOJI[f.severityLabel];
-  blocks.push(header(`${emoji} ${f.sample ? 'SAMPLE · ' : ''}${f.severityLabel} · ${f.type}`, 'header'));
-  if (f.sample) {
-    blocks.push(
-      section(
-        ':test_tube: *SAMPLE FINDING*: generated by GuardDuty (CreateSampleFindings); no real threat.',
-        'sample',
-      ),
-    );
-  }
-  // Title and description on their own lines, markup neutralised: neither can draw a fake status line.
-  const description = f.description && f.description !== f.title ? `\n${oneLine(f.description, 900)}` : '';
-  blocks.push(section(`*${oneLine(f.title, 300)}*${description}`, 'summary'));
+  blocks.push(
+    header(`${emoji} ${f.sample ? 'SAMPLE · ' : ''}${f.severityLabel.toUpperCase()} · ${f.type}`, 'header'),
+  );
+  const sample = f.sample ? ':test_tube: *SAMPLE FINDING* (CreateSampleFindings, no real threat): ' : '';
+  // The title on one line, markup neutralised: it cannot draw a fake status line.
+  blocks.push(section(`${sample}*${oneLine(f.title, 300)}*`, 'summary'));
   blocks.push(fieldsSection(summaryFields(f), 'where'));
-  const proc = processText(f);
+  const proc = processLines(f);
   if (proc) blocks.push(section(proc, 'process'));
-  const rt = runtimeText(f);
-  if (rt) blocks.push(section(rt, 'runtime'));
-  const status = statusLines(f, state, opts.now);
-  if (status.length) blocks.push(section(status.join('\n'), 'status'));
+  if (opts.blastRadius) blocks.push(section(truncate(opts.blastRadius, 400), 'blast-radius'));
+  if (opts.incident) {
+    const label = `part of incident ${opts.incident.title}`;
+    const shown = opts.incident.url ? link(opts.incident.url, label, 200) : oneLine(label, 200);
+    blocks.push(section(`:link: ${shown}`, 'incident'));
+  }
 
-  const meta = [
-    `Finding ${code(f.id, 140)}`,
-    `first seen ${slackDate(f.firstSeen ?? f.createdAt)}`,
-    `last seen ${slackDate(f.lastSeen ?? f.updatedAt)}`,
-    `count ${f.count}`,
+  const seen = [
+    `seen ${f.count}×`,
+    `last ${slackDate(f.lastSeen ?? f.updatedAt)}`,
+    ...(state.updatedCount ? [`updated ${state.updatedCount}×`] : []),
   ];
-  if (state.updatedCount) meta.push(`updated ${state.updatedCount}×`);
-  if (f.startedBy) meta.push(`started by ${code(f.startedBy, 140)}`);
-  const ctx = [meta.join(' · ')];
-  if (f.sample) ctx.unshift(':test_tube: *SAMPLE FINDING*');
-  blocks.push(context(ctx, 'meta'));
+  const status = [
+    `*Status* ${cardStatusWord(f, state)} · ${seen.join(' · ')}`,
+    ...statusLines(f, state, opts.now),
+  ];
+  blocks.push(section(status.join('\n'), 'status'));
 
   const links = [guardDutyConsoleUrl(f, opts.consoleUrl), ecsTaskConsoleUrl(f, opts.consoleUrl)];
-  const linkTexts = [
+  const meta = [
+    `Finding ${code(f.id, 140)}`,
     links[0] ? link(links[0], 'Open in GuardDuty') : undefined,
     links[1] ? link(links[1], 'Open task in ECS') : undefined,
   ].filter((x): x is string => !!x);
-  if (linkTexts.length) blocks.push(context([linkTexts.join(' · ')], 'links'));
+  blocks.push(context([meta.join(' · ')], 'meta'));
 
   // A new block_id whenever the state changes, as Slack advises for updated messages.
   const stateKey = shortHash(JSON.stringify([state, f.archived]));
   blocks.push(actions(buttonsFor(f, state), `actions-${stateKey}`));
-  return { text: fallbackText(f, state), blocks: fitTotalText(blocks.slice(0, LIMITS.blocks)) };
+  return { text: fallbackText(f, state), blocks: blocks.slice(0, CARD_BUDGET.blocks) };
+}
+
+/**
+ * The one "Details" thread reply under a card: the description, the whole process (executable,
+ * hash, working directory, user, parents, full command line), the runtime context (domains, IPs,
+ * files, …) and the rest of the task (launch type, task definition, started by, severity score,
+ * timestamps). It does not repeat the card (nor its finding id: the card carries that).
+ */
+export function buildFindingDetails(f: Finding): SlackMessage {
+  const blocks: KnownBlock[] = [
+    context(
+      [`:mag: *Details* of this ${mrkdwn(f.severityLabel.toUpperCase(), 20)} ${code(f.type, 120)} finding`],
+      'd-head',
+    ),
+  ];
+  if (f.description && f.description.trim() !== f.title.trim()) {
+    blocks.push(section(`*Description*\n${oneLine(f.description, 1500)}`, 'd-description'));
+  }
+  const proc = processDetails(f);
+  if (proc) blocks.push(section(proc, 'd-process'));
+  const rt = runtimeDetails(f);
+  if (rt) blocks.push(section(rt, 'd-runtime'));
+  const c = f.container;
+  blocks.push(
+    fieldsSection(
+      [
+        field('Launch type', f.launchType),
+        field('Task definition', f.taskDefinition),
+        `*Severity*\n${mrkdwn(`${f.severityLabel.toUpperCase()} (${f.severity})`, 60)}`,
+        field('Resource', [f.resourceType, f.featureName].filter(Boolean).join(' · ') || undefined),
+        field('Image digest', c?.imageDigest),
+        `*Privileged*\n${c?.privileged === undefined ? '–' : c.privileged ? '*YES*' : 'no'}`,
+        field('Started by', f.startedBy, 200),
+        `*First seen*\n${slackDate(f.firstSeen ?? f.createdAt)}`,
+        `*Last seen*\n${slackDate(f.lastSeen ?? f.updatedAt)}`,
+        `*Count*\n${f.count}`,
+      ],
+      'd-task',
+    ),
+  );
+  const text = `Details: ${mrkdwn(`${f.severityLabel} ${f.type}${f.clusterName ? ` in ${f.clusterName}` : ''}`, 300)}`;
+  return { text, blocks: fitTotalText(blocks, ['d-runtime', 'd-process', 'd-description']) };
 }
 
 const textLength = (b: KnownBlock): number => JSON.stringify(b).length;
@@ -318,9 +398,12 @@ const textLength = (b: KnownBlock): number => JSON.stringify(b).length;
  * section is already capped; if together they still exceed the budget, the untrusted detail
  * sections (runtime context, then process) give way first. JSON length over-counts, so it is safe.
  */
-export function fitTotalText(blocks: KnownBlock[]): KnownBlock[] {
+export function fitTotalText(
+  blocks: KnownBlock[],
+  order: string[] = ['runtime', 'process', 'summary'],
+): KnownBlock[] {
   let excess = blocks.reduce((n, b) => n + textLength(b), 0) - LIMITS.totalText;
-  for (const id of ['runtime', 'process', 'summary']) {
+  for (const id of order) {
     if (excess <= 0) break;
     const i = blocks.findIndex((b) => b.block_id === id);
     const b = blocks[i];

@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../../src/findings/model.js';
 import { normaliseFinding } from '../../../src/findings/normalise.js';
 import type { CardState } from '../../../src/slack/blocks/card-state.js';
-import { buildFindingCard, fitTotalText } from '../../../src/slack/blocks/finding-card.js';
+import {
+  buildFindingCard,
+  buildFindingDetails,
+  fitTotalText,
+} from '../../../src/slack/blocks/finding-card.js';
 import { fixture, SDK, sdkFixture, WIRE, WIRE_FIXTURES } from '../../findings/fixtures.js';
 import { assertWithinBlockKitLimits, collectTexts } from '../../helpers/block-kit.js';
 import { hostileFinding, untrustedSequences } from './hostile.js';
@@ -22,11 +26,19 @@ describe('buildFindingCard: content', () => {
   const card = buildFindingCard(base, fresh, opts);
   const text = textOf(card.blocks);
 
-  it('shows what happened and where', () => {
+  it('shows what happened and where, in five seconds: header, one sentence, six fields, process, status', () => {
     expect(card.blocks[0]).toMatchObject({ type: 'header', text: { type: 'plain_text' } });
     const header = (card.blocks[0] as { text: { text: string } }).text.text;
-    expect(header).toContain('Medium');
-    expect(header).toContain('Execution:Runtime/NewBinaryExecuted');
+    expect(header).toBe(':large_yellow_circle: MEDIUM · Execution:Runtime/NewBinaryExecuted');
+    expect((card.blocks as Block[]).map((b) => b.block_id?.replace(/-\w+$/, ''))).toEqual([
+      'header',
+      'summary',
+      'where',
+      'process',
+      'status',
+      'meta',
+      'actions',
+    ]);
     for (const s of [
       'prod-web',
       'webserver',
@@ -34,19 +46,42 @@ describe('buildFindingCard: content', () => {
       '`web`',
       '123456789012.dkr.ecr.us-east-1.amazonaws.com/webserver:1.4.2',
       '123456789012 / us-east-1',
-      'FARGATE',
-      'webserver:5',
-      '`xmr`',
-      'pid 1337',
-      '`/tmp/xmr`',
-      '`sh` (1336) ← `node` (512)',
-      'count 1',
+      '*Process* `xmr` · pid 1337',
+      '*Status* OPEN · seen 1×',
     ]) {
       expect(text).toContain(s);
     }
+    // The title is the one sentence; the description, lineage and task details are in Details.
+    expect(text).toContain(`*${base.title}*`);
+    if (base.description !== base.title) expect(text).not.toContain(base.description);
+    for (const s of ['FARGATE', 'webserver:5', '`sh` (1336) ← `node` (512)']) expect(text).not.toContain(s);
     expect(text).not.toContain('SAMPLE');
     expect(card.text).toContain('Execution:Runtime/NewBinaryExecuted');
     expect(card.text).toContain('prod-web/webserver');
+  });
+
+  it('the Details reply carries what the card leaves out', () => {
+    const d = textOf(buildFindingDetails(base).blocks);
+    for (const s of ['FARGATE', 'webserver:5', '`/tmp/xmr`', '`sh` (1336) ← `node` (512)', '*Count*\n1']) {
+      expect(d).toContain(s);
+    }
+    if (base.description !== base.title) expect(d).toContain('*Description*');
+  });
+
+  it('shows the blast-radius line and the incident link when given', () => {
+    const c = buildFindingCard(base, fresh, {
+      ...opts,
+      blastRadius: '*Blast radius* 4 other tasks run this image digest',
+      incident: {
+        title: 'Compromised cluster <!channel>',
+        url: 'https://slack.com/archives/C1/p1700000000000100',
+      },
+    });
+    const t = textOf(c.blocks);
+    expect(t).toContain('*Blast radius* 4 other tasks run this image digest');
+    expect(t).toContain(
+      '<https://slack.com/archives/C1/p1700000000000100|part of incident Compromised cluster &lt;!channel&gt;>',
+    );
   });
 
   it('links to the finding in GuardDuty and the task in ECS, built from validated ids', () => {
@@ -65,6 +100,7 @@ describe('buildFindingCard: content', () => {
   it('marks sample findings clearly', () => {
     const s = buildFindingCard({ ...base, sample: true }, fresh, opts);
     expect(textOf(s.blocks)).toContain('SAMPLE FINDING');
+    expect((s.blocks[0] as { text: { text: string } }).text.text).toContain('SAMPLE · MEDIUM');
     expect(s.text).toContain('[SAMPLE]');
   });
 
@@ -139,16 +175,16 @@ describe('buildFindingCard: hostile finding text', () => {
     },
   );
 
-  it('truncates the 10,000-character command line and lists 500 domains as "and N more"', () => {
+  it('truncates the 10,000-character command line (one line on the card, a block in Details) and lists 500 domains as "and N more"', () => {
     const c = buildFindingCard(f, fresh, opts);
-    const process = (c.blocks as { block_id?: string; text?: { text: string } }[]).find(
-      (b) => b.block_id === 'process',
-    );
-    expect(process?.text?.text).toMatch(/```[^`]*\[truncated \d+ chars\][^`]*```/);
-    const runtime = (c.blocks as { block_id?: string; text?: { text: string } }[]).find(
-      (b) => b.block_id === 'runtime',
-    );
-    expect(runtime?.text?.text).toMatch(/and \d+ more/);
+    const sec = (blocks: unknown[], id: string) =>
+      (blocks as { block_id?: string; text?: { text: string } }[]).find((b) => b.block_id === id)?.text?.text;
+    expect(sec(c.blocks, 'process')).toMatch(/\*Command\* `[^`\n]*\[truncated \d+ chars\]`/);
+    const d = buildFindingDetails(f);
+    assertWithinBlockKitLimits(d.blocks, d.text);
+    expect(untrustedSequences(d.blocks, d.text)).toEqual([]);
+    expect(sec(d.blocks, 'd-process')).toMatch(/```[^`]*\[truncated \d+ chars\][^`]*```/);
+    expect(sec(d.blocks, 'd-runtime')).toMatch(/and \d+ more/);
   });
 
   it('keeps the total text under the msg_blocks_too_long budget with every field at its maximum', () => {
@@ -188,6 +224,9 @@ describe('buildFindingCard: hostile finding text', () => {
     assertWithinBlockKitLimits(c.blocks, c.text);
     const total = collectTexts(c.blocks).reduce((n, t) => n + t.length, 0);
     expect(total).toBeLessThanOrEqual(11_000);
+    const d = buildFindingDetails({ ...maxed, description: big, title: big, startedBy: big });
+    assertWithinBlockKitLimits(d.blocks, d.text);
+    expect(collectTexts(d.blocks).reduce((n, t) => n + t.length, 0)).toBeLessThanOrEqual(11_000);
   });
 
   it('does not link hostile ids or cluster names', () => {
@@ -353,9 +392,23 @@ describe('buildFindingCard: card states and buttons', () => {
     expect(ids(c.blocks)).toEqual(['stop_task', 'archive', 'ecs_context']);
   });
 
+  it('the status line starts with the state as a word', () => {
+    const word = (st: CardState, f: Finding = base) =>
+      /\*Status\* ([A-Z ]+) ·/.exec(textOf(buildFindingCard(f, st, opts).blocks))?.[1];
+    expect(word(fresh)).toBe('OPEN');
+    expect(word({ ...fresh, archived: { at: 1 } })).toBe('ARCHIVED');
+    expect(word(fresh, { ...base, archived: true })).toBe('ARCHIVED');
+    expect(
+      word({ ...fresh, running: { requestId: 'r', action: 'stop-task', approverId: 'U0APP', at: 1 } }),
+    ).toBe('RUNNING');
+    const outcome = { requestId: 'r', action: 'stop-task' as const, at: 1, message: '', retryable: false };
+    expect(word({ ...fresh, outcome: { ...outcome, ok: true } })).toBe('DONE');
+    expect(word({ ...fresh, outcome: { ...outcome, ok: false } })).toBe('FAILED');
+  });
+
   it('shows the update count', () => {
     const c = buildFindingCard({ ...base, count: 7 }, { cardId: 'card_01', updatedCount: 3 }, opts);
-    expect(textOf(c.blocks)).toContain('count 7');
+    expect(textOf(c.blocks)).toContain('seen 7×');
     expect(textOf(c.blocks)).toContain('updated 3×');
   });
 

@@ -85,6 +85,10 @@ export async function handleEcsContext(ctx: AppContext, click: Click): Promise<v
     ...(f.clusterName ? { cluster: f.clusterName } : {}),
   };
   const ephemeralReply = ctx.config.contextVisibility === 'ephemeral';
+  // The card's Details reply goes first if the quiet-channel path has not posted it yet.
+  await ctx.details
+    .ensure(card.cardId)
+    .catch((err: unknown) => ctx.log.warn({ err: (err as Error).message }, 'details reply failed'));
   try {
     const taskArn = f.taskArn;
     const ecs = await ctx.aws.ecs({
