@@ -245,8 +245,17 @@ describe('buildFindingCard: a title cannot fake a status line', () => {
     const summary = (card.blocks as { block_id?: string; text?: { text: string } }[]).find(
       (b) => b.block_id === 'summary',
     )?.text?.text as string;
-    const [titleLine, descLine, ...rest] = summary.split('\n');
-    expect(rest).toEqual([]);
+    const [titleLine, ...rest] = summary.split('\n');
+    expect(rest).toEqual([]); // the description is in the Details reply, on its own line there
+    const details = (
+      buildFindingDetails({ ...base, title, description: 'x\n~gone~ `ok`' }).blocks as {
+        block_id?: string;
+        text?: { text: string };
+      }[]
+    ).find((b) => b.block_id === 'd-description')?.text?.text as string;
+    const [label, descLine, ...more] = details.split('\n');
+    expect(label).toBe('*Description*');
+    expect(more).toEqual([]);
     expect(titleLine).toMatch(/^\*Crypto miner .*Stop task succeeded.*\[U\+200B\]\*$/);
     // The only bold is ours (the wrapping asterisks); no emoji code, strike or code can form.
     expect(titleLine?.slice(1, -1)).not.toMatch(/[*_~`]|:white_check_mark:/);
