@@ -18,6 +18,7 @@ import { Poller } from './findings/poller.js';
 import { FindingStore } from './findings/store.js';
 import { guardDutyEventsRouter } from './http/events-guardduty.js';
 import { registerHealthRoutes } from './http/health.js';
+import { slackRequestGuard } from './http/slack-request-guard.js';
 import { Limiter } from './limiter.js';
 import { createLogger, type Logger } from './log.js';
 import { createMetrics } from './metrics.js';
@@ -207,10 +208,26 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
   const boltLogger = { ...slackLogger(log), getLevel: () => LogLevel.INFO };
   const socketMode = Boolean(config.slack.appToken);
   metrics.buildInfo.set({ version: ctx.version, mode: socketMode ? 'socket' : 'http' }, 1);
+  // HTTP mode: ecs-guard checks the signature, the 5-minute window both ways and replays itself,
+  // before Bolt (whose own check is then off: one check, with the replay memory in Redis).
+  if (!socketMode)
+    http.post(
+      '/slack/events',
+      slackRequestGuard({
+        signingSecret: config.slack.signingSecret,
+        redis,
+        keys,
+        audit,
+        log,
+        metrics,
+        clock: systemClock,
+      }),
+    );
   const receiver = socketMode
     ? undefined
     : new ExpressReceiver({
         signingSecret: config.slack.signingSecret,
+        signatureVerification: false,
         endpoints: '/slack/events',
         app: http,
         processBeforeResponse: false,

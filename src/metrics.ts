@@ -33,6 +33,8 @@ export interface Metrics {
   pollRuns: Counter<'region' | 'outcome'>;
   /** Seconds from a Slack click or slash command arriving to its ack. */
   ackLatency: Histogram;
+  /** Requests to /slack/events refused before Bolt, by reason (`signature`, `future`, `replay`, `body`, …). */
+  slackRequestsRefused: Counter<'reason'>;
   /** AWS API calls by operation (`GetFindings`, `StopTask`, …). */
   awsCalls: Counter<'operation'>;
   /** Always 1; the labels say which build runs in which mode (`http` or `socket`). */
@@ -128,6 +130,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean; prefix?: string 
       name: `${p}poll_runs_total`,
       help: 'GuardDuty poll runs, by region and outcome',
       labelNames: ['region', 'outcome'],
+      registers,
+    }),
+    slackRequestsRefused: new Counter({
+      name: `${p}slack_requests_refused_total`,
+      help: 'Requests to /slack/events refused before any work: bad or missing signature, timestamp out of the 5-minute window, replayed signature, oversized body',
+      labelNames: ['reason'],
       registers,
     }),
     ackLatency: new Histogram({

@@ -66,4 +66,94 @@ describe('clicks: what a clicker is shown and what is refused', () => {
     expect(failed?.reason).toContain('AccessDenied');
     expect(failed?.reason).not.toMatch(PRINCIPAL);
   });
+
+  /** The exact bytes a click sent, to send again as a captured request would be. */
+  const bodyOf = (payload: Record<string, unknown>) =>
+    `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  const nowS = () => Math.floor(Date.now() / 1000);
+
+  it('a captured Stop click replayed after a Reject is refused before any work, and audited once', async () => {
+    const task = h.estate.services.web?.tasks[1];
+    if (!task) throw new Error('no web task');
+    const { f, ts } = await cardFor(task, 'Execution:Runtime/NewBinaryExecuted');
+    const at = nowS();
+    const stop = await h.client.click({
+      userId: PEOPLE.requester,
+      channelId: ch,
+      ts,
+      action: 'Stop task',
+      timestamp: at,
+    });
+    expect(stop.status).toBe(200);
+    await waitFor(() => labels(ts).includes('Approve'), { what: 'Approve button' });
+    await click(PEOPLE.approver, ts, 'Reject');
+    await waitFor(() => !labels(ts).includes('Approve') && labels(ts).includes('Stop task'), {
+      what: 'card back to Stop task',
+    });
+    const requests = async () =>
+      (await h.guard.ctx.audit.list({ findingId: f.id, limit: 50 })).filter((r) => r.event === 'requested');
+    expect(await requests()).toHaveLength(1);
+
+    // The attacker sends the very same signed bytes again, twice, within the 5 minutes.
+    for (let i = 0; i < 2; i++) {
+      const replay = await h.client.sendSigned(bodyOf(stop.payload), { timestamp: at });
+      expect(replay.status).toBe(401);
+    }
+    // Slack's own redelivery of the same bytes is answered (so Slack stops) but not run again.
+    const retried = await h.client.sendSigned(bodyOf(stop.payload), { timestamp: at, retry: 1 });
+    expect(retried.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300)); // time for any (wrong) work to show
+    expect(labels(ts)).not.toContain('Approve');
+    expect(await requests()).toHaveLength(1);
+    const refused = (await h.guard.ctx.audit.list({ limit: 50 })).filter(
+      (r) => r.action === 'slack-request' && r.event === 'refused',
+    );
+    expect(refused).toHaveLength(1);
+    expect(refused[0]?.actor.id).toBe(PEOPLE.requester);
+    expect(refused[0]?.outcome).toBe('denied');
+    expect(refused[0]?.reason).toContain('replayed request');
+    const metrics = await h.guard.ctx.metrics.registry.getSingleMetricAsString(
+      'ecs_guard_slack_requests_refused_total',
+    );
+    expect(metrics).toMatch(/reason="replay"\} 2/);
+
+    // A new click (Slack signs every request anew) still works.
+    await click(PEOPLE.requester, ts, 'Stop task');
+    await waitFor(() => labels(ts).includes('Approve'), { what: 'a fresh request' });
+  });
+
+  it('refuses timestamps more than 5 minutes in the future; a little clock skew is fine', async () => {
+    const far = await h.client.slashCommand({
+      userId: PEOPLE.approver,
+      channelId: ch,
+      text: 'help',
+      timestamp: nowS() + 10 * 60,
+    });
+    expect(far.status).toBe(401);
+    const skewed = await h.client.slashCommand({
+      userId: PEOPLE.approver,
+      channelId: ch,
+      text: 'help',
+      timestamp: nowS() + 60,
+    });
+    expect(skewed.status).toBe(200);
+    const stale = await h.client.slashCommand({
+      userId: PEOPLE.approver,
+      channelId: ch,
+      text: 'help',
+      timestamp: nowS() - 10 * 60,
+    });
+    expect(stale.status).toBe(401);
+    const forged = await h.client.slashCommand({
+      userId: PEOPLE.approver,
+      channelId: ch,
+      text: 'help',
+      secret: 'not-the-signing-secret',
+    });
+    expect(forged.status).toBe(401);
+    const unsigned = await h.client.sendRaw('command=%2Fecs-guard&text=help', {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    expect(unsigned.status).toBe(401);
+  });
 });
