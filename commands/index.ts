@@ -20,6 +20,7 @@ import { findingsCommand } from './findings.js';
 import { buildHelp, helpCommand } from './help.js';
 import { sampleCommand } from './sample.js';
 import { statusCommand } from './status.js';
+import { suppressionsCommand } from './suppressions.js';
 import type { Reply, Subcommand } from './types.js';
 
 export const SUBCOMMANDS: Record<string, Subcommand> = Object.fromEntries(
@@ -32,6 +33,7 @@ export const SUBCOMMANDS: Record<string, Subcommand> = Object.fromEntries(
     auditCommand,
     statusCommand,
     sampleCommand,
+    suppressionsCommand,
   ].map((c) => [c.name, c]),
 );
 

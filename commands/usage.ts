@@ -51,6 +51,12 @@ export const USAGE: readonly Usage[] = [
     summary: 'approvers only: GuardDuty sample findings for ECS runtime types, to test the pipeline',
     example: '/ecs-guard sample --types Execution:Runtime/NewBinaryExecuted',
   },
+  {
+    name: 'suppressions',
+    usage: 'suppressions',
+    summary: 'active suppressions ("Suppress similar"): criteria, who, why, until when; Remove deletes one',
+    example: '/ecs-guard suppressions',
+  },
 ];
 
 export const usageOf = (name: string): Usage | undefined => USAGE.find((u) => u.name === name);

@@ -39,6 +39,15 @@ export interface SendOptions {
   retryReason?: string;
 }
 
+export interface SubmitViewInput extends SendOptions {
+  userId: string;
+  /** The view to submit; default the last one the emulator opened (for `userId`, or `viewId`). */
+  viewId?: string;
+  view?: Record<string, unknown>;
+  /** block_id → action_id → the typed text or the chosen option's value. */
+  values: Record<string, Record<string, string>>;
+}
+
 export interface SlackResponse {
   status: number;
   /** Parsed JSON when the body is JSON, otherwise the text ('' for an empty ack). */
@@ -250,6 +259,63 @@ export class SlackTestClient {
     const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
     const res = await this.sendSigned(body, input);
     return { ...res, responseUrl, triggerId, payload };
+  }
+
+  /**
+   * Submits a modal the bot opened (views.open), as Slack sends a `view_submission`: the stored
+   * view with `state.values` filled from `values` (block_id → action_id → value). Inputs are sent
+   * in their element's shape: plain text as `value`, selects and radios as `selected_option`.
+   */
+  async submitView(input: SubmitViewInput): Promise<SlackResponse & { payload: Obj }> {
+    const emu = this.opts.emulator;
+    const stored = input.view
+      ? { id: String(input.view.id ?? 'V0'), view: input.view }
+      : emu
+          ?.views()
+          .filter(
+            (v) => (!input.viewId || v.id === input.viewId) && (!input.userId || v.user === input.userId),
+          )
+          .at(-1);
+    if (!stored) throw new Error(`no open view${input.viewId ? ` ${input.viewId}` : ''} to submit`);
+    const view = stored.view as Obj;
+    const blocks = Array.isArray(view.blocks) ? (view.blocks as Obj[]) : [];
+    const values: Record<string, Record<string, Obj>> = {};
+    for (const b of blocks) {
+      if (b.type !== 'input' || !isObj(b.element)) continue;
+      const el = b.element as Obj;
+      const blockId = String(b.block_id ?? '');
+      const actionId = String(el.action_id ?? '');
+      const given = input.values[blockId]?.[actionId];
+      const type = String(el.type);
+      const options = Array.isArray(el.options) ? (el.options as Obj[]) : [];
+      const option = options.find((o) => o.value === given);
+      const state: Obj = { type };
+      if (type === 'plain_text_input') state.value = given ?? null;
+      else if (type === 'static_select' || type === 'radio_buttons')
+        state.selected_option = option ? { text: option.text, value: option.value } : null;
+      else state.value = given ?? null;
+      values[blockId] = { ...(values[blockId] ?? {}), [actionId]: state };
+    }
+    const payload: Obj = {
+      type: 'view_submission',
+      team: { id: this.teamId, domain: this.teamDomain },
+      user: {
+        id: input.userId,
+        username: this.userName(input.userId),
+        name: this.userName(input.userId),
+        team_id: this.teamId,
+      },
+      api_app_id: this.apiAppId,
+      token: this.token,
+      trigger_id: this.triggerId(input.userId),
+      view: { ...view, id: stored.id, state: { values } },
+      response_urls: [],
+      is_enterprise_install: false,
+      enterprise: null,
+    };
+    const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    const res = await this.sendSigned(body, input);
+    return { ...res, payload };
   }
 
   /** Sends any body with exactly these headers (no signing): for forged or malformed requests. */
