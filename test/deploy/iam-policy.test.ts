@@ -151,6 +151,10 @@ const ADMINISTRATOR_ONLY = new Set([
   'guardduty:ArchiveFindings',
   'guardduty:ListCoverage',
   'guardduty:GetCoverageStatistics',
+  // Suppression rules (Suppress similar) live in the administrator's detector.
+  'guardduty:CreateFilter',
+  'guardduty:GetFilter',
+  'guardduty:DeleteFilter',
 ]);
 const usedInMember = used.filter((a) => !a.startsWith('sts:') && !ADMINISTRATOR_ONLY.has(a));
 
