@@ -29,6 +29,8 @@ export interface CoverageCardData {
   uncovered?: UncoveredTasks & { checkedAt: number };
   /** Why the running tasks could not be read (the card still posts). */
   uncoveredError?: string;
+  /** The service of the Redeploy request the card shows (pending, running or done). */
+  redeployService?: string;
 }
 
 /** One cluster across accounts and regions: the key of its coverage state and card. */

@@ -28,7 +28,7 @@ export class CardRenderer {
     if (!card) return undefined;
     if (card.kind === 'coverage')
       return card.coverage
-        ? { channel: card.channel, ts: card.ts, ...buildCoverageCard(card.coverage) }
+        ? { channel: card.channel, ts: card.ts, ...buildCoverageCard(card.coverage, card.state) }
         : undefined;
     if (card.kind === 'group' && card.groupId) {
       const g = await this.cards.getGroup(card.groupId);

@@ -237,5 +237,47 @@ describe('coverage-gap alerts', () => {
     expect(a).toContain('Running without the GuardDuty agent');
     expect(a).toContain('service *invoices*: 2 tasks');
     for (const id of ids) expect(a).toContain(id);
+
+    // Redeploy per service: requested on the card, approved, then exactly one UpdateService.
+    h.aws.clearCalls();
+    const forged = await h.client.click({
+      userId: PEOPLE.requester,
+      channelId: COVERAGE,
+      ts: card.ts,
+      action: 'Redeploy',
+      value: 'c000000000000000000000000.x',
+    });
+    expect(forged.status).toBe(200);
+    await waitFor(
+      () => h.slack.ephemerals({ user: PEOPLE.requester }).some((e) => /unknown id/.test(e.text ?? '')),
+      {
+        what: 'forged Redeploy refused',
+      },
+    );
+    await h.client.click({ userId: PEOPLE.requester, channelId: COVERAGE, ts: card.ts, action: 'Redeploy' });
+    const pending = await waitFor(
+      () => {
+        const m = h.slack.message(COVERAGE, card.ts);
+        return m && textOf(m).includes('REQUESTED') ? m : undefined;
+      },
+      { what: 'Redeploy pending on the coverage card' },
+    );
+    expect(textOf(pending)).toContain('service *invoices*');
+    expect(h.aws.calls({ operation: 'UpdateService' })).toHaveLength(0);
+    await h.client.click({ userId: PEOPLE.approver, channelId: COVERAGE, ts: card.ts, action: 'Approve' });
+    await waitFor(() => h.aws.calls({ operation: 'UpdateService' }).length === 1, { what: 'UpdateService' });
+    expect(h.aws.calls({ operation: 'UpdateService' })[0]?.input).toMatchObject({
+      cluster: 'billing',
+      service: 'invoices',
+      forceNewDeployment: true,
+    });
+    await waitFor(() => textOf(h.slack.message(COVERAGE, card.ts) ?? {}).includes('DONE'), {
+      what: 'Redeploy outcome on the card',
+    });
+    expect(h.aws.calls({ operation: 'UpdateService' })).toHaveLength(1);
+    // The new tasks carry the agent: GuardDuty (the emulator) reports the cluster HEALTHY again.
+    expect(h.aws.state.store(home(), REGION).coverage.get('billing')?.coverageStatus).toBe('HEALTHY');
+    const audit = await h.guard.ctx.audit.list({ cluster: 'billing', limit: 50 });
+    expect(audit.some((r) => r.action === 'redeploy' && r.event === 'executed')).toBe(true);
   });
 });

@@ -8,10 +8,25 @@ import type { KnownBlock } from '@slack/types';
 import { remediationFor } from '../../aws/coverage.js';
 import { type UncoveredTasks, uncoveredCount } from '../../aws/running-tasks.js';
 import type { CoverageCardData } from '../../coverage/model.js';
-import { mrkdwn } from '../mrkdwn.js';
+import { remediationLabel } from '../../remediations/index.js';
+import { REDEPLOY_ACTION, redeploy } from '../../remediations/redeploy.js';
+import { mrkdwn, principalMention } from '../mrkdwn.js';
+import { ACTION_ID } from './action-ids.js';
+import type { CardState } from './card-state.js';
 import type { SlackMessage } from './finding-card.js';
 import { LIMITS } from './limits.js';
-import { codeList, context, fieldsSection, header, section, shortHash, slackDate } from './parts.js';
+import {
+  actions,
+  button,
+  codeList,
+  confirmDialog,
+  context,
+  fieldsSection,
+  header,
+  section,
+  shortHash,
+  slackDate,
+} from './parts.js';
 import { coverageStatus } from './status-words.js';
 
 /** Services listed one section each (each gets its own Redeploy); the rest are counted. */
@@ -54,11 +69,75 @@ export function uncoveredLines(u: UncoveredTasks, maxServices = MAX_SERVICES_SHO
   return lines;
 }
 
-export function buildCoverageCard(d: CoverageCardData): SlackMessage {
+/** Value of a service's Redeploy button: the card id and a hash of the service name (looked up server-side). */
+export const redeployValue = (cardId: string, service: string): string => `${cardId}.${shortHash(service)}`;
+
+/** The request shown on the card (a Redeploy pending, running, or its outcome), with its buttons. */
+function requestBlocks(d: CoverageCardData, state: CardState | undefined, id: string): KnownBlock[] {
+  if (!state) return [];
+  const svc = d.redeployService ? ` of service *${mrkdwn(d.redeployService, 120)}*` : '';
+  if (state.pending) {
+    const p = state.pending;
+    const who = p.approverMentions.length
+      ? p.approverMentions.map(principalMention).join(', ')
+      : 'an approver';
+    return [
+      section(
+        `:hourglass_flowing_sand: *REQUESTED*: ${remediationLabel(p.action)}${svc} by ${principalMention(p.requesterId)}; waiting for approval by ${who} (expires ${slackDate(p.expiresAt)}).`,
+        `cov-card-req-${id}`,
+      ),
+      actions(
+        [
+          button(ACTION_ID.approve, 'Approve', p.requestId, {
+            style: 'primary',
+            confirm: confirmDialog(
+              `Approve ${remediationLabel(p.action)}?`,
+              redeploy.button?.approveText ?? '',
+              'Approve',
+              'primary',
+            ),
+          }),
+          button(ACTION_ID.reject, 'Reject', p.requestId, {
+            style: 'danger',
+            confirm: confirmDialog('Reject?', 'The request will be closed and nothing will run.', 'Reject'),
+          }),
+        ],
+        `cov-card-req-actions-${id}`,
+      ),
+    ];
+  }
+  if (state.running)
+    return [
+      section(
+        `:gear: *RUNNING*: ${remediationLabel(state.running.action)}${svc} approved by ${principalMention(state.running.approverId)} ${slackDate(state.running.at)}.`,
+        `cov-card-req-${id}`,
+      ),
+    ];
+  if (state.outcome) {
+    const o = state.outcome;
+    const out: KnownBlock[] = [
+      section(
+        `${o.ok ? ':white_check_mark: *DONE*' : ':x: *FAILED*'}: ${remediationLabel(o.action)}${svc}${o.approverId ? ` (approved by ${principalMention(o.approverId)})` : ''}: ${mrkdwn(o.message, 1500)}`,
+        `cov-card-req-${id}`,
+      ),
+    ];
+    if (!o.ok && o.retryable)
+      out.push(
+        actions(
+          [button(ACTION_ID.retry, 'Retry', o.requestId, { style: 'primary' })],
+          `cov-card-req-actions-${id}`,
+        ),
+      );
+    return out;
+  }
+  return [];
+}
+
+export function buildCoverageCard(d: CoverageCardData, state?: CardState): SlackMessage {
   const healthy = d.status === 'HEALTHY';
   const closed = healthy && d.recoveredAt !== undefined;
   const title = closed ? `Coverage restored: ${d.cluster}` : `Coverage gap: ${d.cluster}`;
-  const id = shortHash(`${d.status}|${d.recoveredAt ?? ''}|${d.uncovered?.checkedAt ?? ''}`);
+  const id = shortHash(JSON.stringify([d.status, d.recoveredAt, d.uncovered?.checkedAt, state]));
   const blocks: KnownBlock[] = [header(title, `cov-card-h-${id}`)];
   const where = `account ${d.accountId} · ${d.region}`;
   blocks.push(
@@ -88,8 +167,25 @@ export function buildCoverageCard(d: CoverageCardData): SlackMessage {
         `cov-card-unc-${id}`,
       ),
     );
+    // One section per service, each with its own Redeploy while the gap is open and no request runs.
+    const offer = !healthy && state && !state.pending && !state.running;
     uncoveredLines(u).forEach((line, i) => {
-      blocks.push(section(line, `cov-card-unc-${i}-${id}`));
+      const s = u.services[i];
+      const b = section(line, `cov-card-unc-${i}-${id}`);
+      blocks.push(
+        offer && s && i < MAX_SERVICES_SHOWN
+          ? {
+              ...b,
+              accessory: button(REDEPLOY_ACTION, 'Redeploy', redeployValue(state.cardId, s.service), {
+                confirm: confirmDialog(
+                  `Redeploy ${s.service}?`.slice(0, 100),
+                  redeploy.button?.confirm?.text ?? '',
+                  redeploy.button?.confirm?.button ?? 'Redeploy',
+                ),
+              }),
+            }
+          : b,
+      );
     });
   } else if (u && !healthy) {
     blocks.push(context(['Every running Fargate task has the GuardDuty agent.'], `cov-card-unc-none-${id}`));
@@ -101,6 +197,7 @@ export function buildCoverageCard(d: CoverageCardData): SlackMessage {
         `cov-card-unc-err-${id}`,
       ),
     );
+  blocks.push(...requestBlocks(d, state, id));
   blocks.push(
     context(
       [

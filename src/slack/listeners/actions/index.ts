@@ -1,10 +1,12 @@
 import type { App, BlockAction, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { AppContext } from '../../../context.js';
 import { REMEDIATIONS } from '../../../remediations/index.js';
+import { REDEPLOY_ACTION } from '../../../remediations/redeploy.js';
 import { ACTION_ID } from '../../blocks/action-ids.js';
 import { type Click, clickFrom } from './click.js';
 import { handleEcsContext } from './context-click.js';
 import { handleApprove, handleCancel, handleReject, handleRestore, handleRetry } from './decision-click.js';
+import { handleRedeployClick } from './redeploy-click.js';
 import { handleRequestClick } from './request-click.js';
 
 type Handler = (ctx: AppContext, click: Click) => Promise<void>;
@@ -61,4 +63,5 @@ export function registerActions(app: App, ctx: AppContext): void {
   on(ACTION_ID.retry, handleRetry);
   on(ACTION_ID.restore, handleRestore);
   on(ACTION_ID.cancel, handleCancel);
+  on(REDEPLOY_ACTION, handleRedeployClick);
 }

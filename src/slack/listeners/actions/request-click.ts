@@ -1,3 +1,4 @@
+import type { AuditTarget } from '../../../audit/record.js';
 import type { AppContext } from '../../../context.js';
 import type { Finding } from '../../../findings/model.js';
 import { type AnyRemediation, remediationLabel } from '../../../remediations/index.js';
@@ -7,7 +8,7 @@ import { canRequest, ruleFor } from '../../../requests/policy.js';
 import { newRequestId } from '../../../requests/store.js';
 import { submitRequest } from '../../../requests/submit.js';
 import type { CardState } from '../../blocks/card-state.js';
-import { isCardId } from '../../card-store.js';
+import { type CardRecord, isCardId } from '../../card-store.js';
 import { syncCard } from '../../card-sync.js';
 import { principalMention } from '../../mrkdwn.js';
 import { actor, type Click, refuse, tellClicker } from './click.js';
@@ -50,7 +51,13 @@ function targetIn(def: AnyRemediation, f: Finding): RemediationTarget | string {
  * policy, then claims the card (a WATCHed state change, so a double click creates one request).
  * With approval the card shows the pending request and its approvers; without, the job is queued.
  */
-export async function handleRequestClick(ctx: AppContext, click: Click, def: AnyRemediation): Promise<void> {
+export async function handleRequestClick(
+  ctx: AppContext,
+  click: Click,
+  def: AnyRemediation,
+  /** The input when it was collected from the person (a modal), instead of `button.inputFrom`. */
+  given?: unknown,
+): Promise<void> {
   const { label, name: action } = def;
   const card = isCardId(click.value) ? await ctx.cards.get(click.value) : undefined;
   if (!card)
@@ -71,9 +78,41 @@ export async function handleRequestClick(ctx: AppContext, click: Click, def: Any
   };
   const target = targetIn(def, f);
   if (typeof target === 'string') return refuse(ctx, click, action, target, auditTarget);
-  const parsed = def.input.safeParse(def.button?.inputFrom?.(f) ?? {});
+  const parsed = def.input.safeParse(given ?? def.button?.inputFrom?.(f) ?? {});
   if (!parsed.success)
     return refuse(ctx, click, action, `${label}: this finding lacks what it needs.`, auditTarget);
+  await requestOnCard(ctx, click, def, {
+    card,
+    target,
+    input: parsed.data,
+    auditTarget,
+    findingType: f.type,
+  });
+}
+
+/**
+ * The second half of a card request, for any card kind (finding or coverage): policy check, the
+ * card claimed (a compare-and-set of its state, so a double click creates one request), then
+ * `submitRequest` and the card re-rendered. `onClaimed` runs once the card is claimed (a coverage
+ * card records which service the request is for); `repeatable` cards (coverage) take a new request
+ * after an earlier one finished.
+ */
+export async function requestOnCard(
+  ctx: AppContext,
+  click: Click,
+  def: AnyRemediation,
+  p: {
+    card: CardRecord;
+    target: RemediationTarget;
+    input: unknown;
+    auditTarget: AuditTarget;
+    findingType?: string;
+    onClaimed?: () => Promise<void>;
+    repeatable?: boolean;
+  },
+): Promise<void> {
+  const { label, name: action } = def;
+  const { card, target, auditTarget } = p;
   const rule = ruleFor(ctx.config, def);
   const deps = actionsDeps(ctx);
   const member = await deps.groups.test(rule.requesters, rule.approvers);
@@ -86,7 +125,7 @@ export async function handleRequestClick(ctx: AppContext, click: Click, def: Any
   const expiresAt = now + ctx.config.approvalTtlSeconds * 1000;
   let why: string | undefined;
   const claimed = await ctx.cards.updateState(card.cardId, (s) => {
-    why = busy(s, label);
+    why = busy(p.repeatable ? { ...s, outcome: undefined } : s, label);
     if (why) return undefined;
     const next: CardState = { ...s, expired: undefined, outcome: undefined };
     if (immediate) {
@@ -111,18 +150,19 @@ export async function handleRequestClick(ctx: AppContext, click: Click, def: Any
     return;
   }
   const ts = card.ts ?? (click.channelId === card.channel ? click.messageTs : undefined);
+  await p.onClaimed?.();
   await submitRequest(ctx, {
     remediation: def,
     requestId,
     target,
-    input: parsed.data,
+    input: p.input,
     requester: actor(click),
     origin: 'card',
     channel: card.channel,
     cardId: card.cardId,
     // The outbox may not have stored the post's ts yet when a fast click arrives.
     ...(ts ? { ts } : {}),
-    findingType: f.type,
+    ...(p.findingType ? { findingType: p.findingType } : {}),
     approvers: rule.approvers,
     expiresAt,
     ...(immediate
