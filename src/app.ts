@@ -13,10 +13,12 @@ import { ACTIONS, type Config } from './config.js';
 import type { AppContext } from './context.js';
 import { ingestHealthEvents } from './coverage/health-events.js';
 import { EcsGuardError, ErrorCode } from './errors.js';
+import { DetectorAccounts } from './findings/members.js';
 import { Pipeline } from './findings/pipeline.js';
 import { Poller } from './findings/poller.js';
+import { PushVerifier } from './findings/push-verifier.js';
 import { FindingStore } from './findings/store.js';
-import { guardDutyEventsRouter } from './http/events-guardduty.js';
+import { guardDutyEventsRouter, type IngestLimits } from './http/events-guardduty.js';
 import { registerHealthRoutes } from './http/health.js';
 import { slackRequestGuard } from './http/slack-request-guard.js';
 import { Limiter } from './limiter.js';
@@ -46,6 +48,8 @@ export interface EcsGuardOptions {
   outbox?: Partial<OutboxOptions>;
   /** Slack handlers doing work after their ack at once (default 8); the rest wait their turn. */
   handlerConcurrency?: number;
+  /** Limits of `POST /events/guardduty` (tests make them small). */
+  ingestLimits?: Partial<IngestLimits>;
   /** How long shutdown waits for active jobs before closing anyway. */
   shutdownTimeoutMs?: number;
 }
@@ -141,6 +145,18 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
     clock,
     minSeverity: config.minSeverity,
   });
+  const pushes = new PushVerifier({
+    redis,
+    keys,
+    aws,
+    poller,
+    accounts: new DetectorAccounts({ redis, keys, homeAccountId: () => aws.homeAccountId() }),
+    pipeline,
+    regions: config.regions,
+    log,
+    metrics,
+    clock,
+  });
   const queueConnection = { connection: redis, prefix: config.redisPrefix };
   const queues = {
     poll: new Queue(QUEUE.poll, queueConnection),
@@ -165,6 +181,7 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
     details,
     pipeline,
     poller,
+    pushes,
     queues,
     work: new Limiter(opts.handlerConcurrency ?? 8),
     version: packageVersion(),
@@ -180,10 +197,13 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
   });
   http.use(
     guardDutyEventsRouter({
-      pipeline,
+      verifier: pushes,
+      regions: config.regions,
       token: config.ingestToken,
       log,
+      metrics,
       healthEvents: (events) => ingestHealthEvents(ctx, events),
+      ...(opts.ingestLimits ? { limits: opts.ingestLimits } : {}),
     }),
   );
   let slackOk = 0;
@@ -265,6 +285,7 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
       services.push({ name: 'poll-worker', close: () => pollWorker.close() });
       services.push(...startActionWorker(ctx));
       outbox.start();
+      services.push(pushes.start());
       services.push({ name: 'outbox', close: () => outbox.stop() });
       services.push(startQueueMetrics(queues, metrics, log));
       services.push({ name: 'slack-handlers', close: () => ctx.work.idle() });

@@ -6,6 +6,7 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Pipeline } from './findings/pipeline.js';
 import type { Poller } from './findings/poller.js';
+import type { PushVerifier } from './findings/push-verifier.js';
 import type { FindingStore } from './findings/store.js';
 import type { Limiter } from './limiter.js';
 import type { Logger } from './log.js';
@@ -39,6 +40,8 @@ export interface AppContext {
   details: FindingDetails;
   pipeline: Pipeline;
   poller: Poller;
+  /** Pushed events wait here until GetFindings confirms them. */
+  pushes: PushVerifier;
   queues: { poll: Queue; actions: Queue };
   /** Slack handler work after the ack (clicks, commands): bounded, so acks keep their CPU. */
   work: Limiter;

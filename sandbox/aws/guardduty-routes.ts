@@ -36,6 +36,8 @@ export function routeGuardDuty(method: string, pathname: string): GdRoute | unde
     const op = sub === undefined ? 'ListFindings' : FINDINGS_SUB[sub];
     return op ? { operation: op, detectorId } : undefined;
   }
+  if (section === 'member' && method === 'GET' && sub === undefined)
+    return { operation: 'ListMembers', detectorId };
   if (section === 'coverage' && method === 'POST') {
     if (sub === undefined) return { operation: 'ListCoverage', detectorId };
     if (sub === 'statistics') return { operation: 'GetCoverageStatistics', detectorId };

@@ -139,6 +139,30 @@ function updateDetector(ctx: RequestContext, route: GdRoute, body: Body): Body {
   return {};
 }
 
+// ---- members --------------------------------------------------------------------------------
+
+/** ListMembers: the accounts this detector's account administers (every one associated, "Enabled"). */
+function listMembers(ctx: RequestContext, route: GdRoute, q: URLSearchParams): Body {
+  ownStore(ctx, route.detectorId);
+  const members = [...ctx.state.visibleAccounts(ctx.accountId)]
+    .filter((a) => a !== ctx.accountId)
+    .sort()
+    .map((accountId) => {
+      const d = ctx.state.store(accountId, ctx.region).detector;
+      return {
+        accountId,
+        ...(d ? { detectorId: d.detectorId } : {}),
+        masterId: ctx.accountId,
+        administratorId: ctx.accountId,
+        email: `aws+${accountId}@example.com`,
+        relationshipStatus: 'Enabled',
+        updatedAt: new Date(ctx.state.now()).toISOString(),
+      };
+    });
+  const p = paged(members, q.get('nextToken'), maxResults(q.get('maxResults')));
+  return { members: p.items, nextToken: p.nextToken };
+}
+
 // ---- findings -------------------------------------------------------------------------------
 
 function visibleFindings(ctx: RequestContext) {
@@ -333,6 +357,8 @@ export function handleGuardDuty(ctx: RequestContext, input: GdInput): Body {
       return listFindings(ctx, route, body);
     case 'GetFindings':
       return getFindings(ctx, route, body);
+    case 'ListMembers':
+      return listMembers(ctx, route, query);
     case 'ArchiveFindings':
       return setArchived(ctx, route, body, true);
     case 'UnarchiveFindings':

@@ -1,6 +1,5 @@
 import {
   type Condition,
-  GetFindingsCommand,
   type GuardDutyClient,
   ListDetectorsCommand,
   ListFindingsCommand,
@@ -10,12 +9,11 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { Keyspace, Redis } from '../redis.js';
+import { GD_BATCH, getFindings } from './get-findings.js';
 import type { SeverityLabel } from './model.js';
 import type { Pipeline } from './pipeline.js';
 import type { FindingStore } from './store.js';
 
-/** GetFindings takes at most 50 ids; ListFindings returns at most 50 a page. */
-export const GD_BATCH = 50;
 /** Each poll looks back this far before the cursor, so findings updated during a poll are not missed. */
 export const POLL_OVERLAP_MS = 2 * 60_000;
 /** First poll of a region (no cursor yet) looks back this far. */
@@ -111,8 +109,7 @@ export class Poller {
       const ids = page.FindingIds ?? [];
       result.listed += ids.length;
       if (ids.length) {
-        const got = await gd.send(new GetFindingsCommand({ DetectorId: detectorId, FindingIds: ids }));
-        const raws = got.Findings ?? [];
+        const raws = (await getFindings(gd, detectorId, ids)).findings;
         result.fetched += raws.length;
         const res = await pipeline.ingestRaw(raws, 'poll');
         result.new += res.new;
@@ -148,10 +145,8 @@ export class Poller {
       .map((r) => r?.finding.id as string);
     let n = 0;
     for (let i = 0; i < open.length; i += GD_BATCH) {
-      const got = await gd.send(
-        new GetFindingsCommand({ DetectorId: detectorId, FindingIds: open.slice(i, i + GD_BATCH) }),
-      );
-      n += (await pipeline.ingestRaw(got.Findings ?? [], 'poll')).updated;
+      const { findings: got } = await getFindings(gd, detectorId, open.slice(i, i + GD_BATCH));
+      n += (await pipeline.ingestRaw(got, 'poll')).updated;
     }
     return n;
   }

@@ -33,19 +33,30 @@ export function buttonsOf(blocks: unknown): Button[] {
     );
 }
 
-/** POSTs findings to `/events/guardduty` as EventBridge events (one array). */
+/**
+ * POSTs findings to `/events/guardduty` as EventBridge events, 25 to a request (the endpoint takes
+ * 256 KB a request). Returns the first answer that is not 202, else the last. The bot verifies
+ * each with GetFindings, so the AWS emulator must hold them (addFindingFor / state.addFinding).
+ */
 export async function pushFindings(
   baseUrl: string,
   findings: WireFinding[],
   token = INGEST_TOKEN,
 ): Promise<Response> {
-  return fetch(`${baseUrl}/events/guardduty`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(
-      findings.map((f) => ({ 'detail-type': 'GuardDuty Finding', source: 'aws.guardduty', detail: f })),
-    ),
-  });
+  let last: Response | undefined;
+  for (let i = 0; i === 0 || i < findings.length; i += 25) {
+    last = await fetch(`${baseUrl}/events/guardduty`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(
+        findings
+          .slice(i, i + 25)
+          .map((f) => ({ 'detail-type': 'GuardDuty Finding', source: 'aws.guardduty', detail: f })),
+      ),
+    });
+    if (last.status !== 202) return last;
+  }
+  return last as Response;
 }
 
 /** Every posted message in `channel` whose blocks mention `text` (a finding id, say). */

@@ -34,7 +34,12 @@ describe('graceful shutdown in the middle of a burst (built process)', () => {
       const [type, severity] = TYPES[i % TYPES.length] as [string, number];
       const task = tasks[i % tasks.length];
       if (!task) throw new Error('no task');
-      findings.push(makeFinding({ type, severity, task, id: `sigterm${String(i).padStart(4, '0')}` }));
+      // GuardDuty holds each one, so the pushed hints verify (GetFindings) into cards.
+      findings.push(
+        emus.aws.state.addFinding(
+          makeFinding({ type, severity, task, id: `sigterm${String(i).padStart(4, '0')}` }),
+        ),
+      );
     }
     bot = await startBotProcess(emus.env);
   }, 30_000);

@@ -11,6 +11,7 @@ import {
   ListDetectorsCommand,
   ListFiltersCommand,
   ListFindingsCommand,
+  ListMembersCommand,
   paginateListCoverage,
   paginateListDetectors,
   paginateListFindings,
@@ -520,5 +521,25 @@ describe('authentication', () => {
       accountId: undefined,
     });
     bad.destroy();
+  });
+});
+
+describe('ListMembers', () => {
+  it("lists the administrator's associated members with their detectors, paged; a member sees none", async () => {
+    const res = await c.gd.send(new ListMembersCommand({ DetectorId: detectorId, OnlyAssociated: 'true' }));
+    expect(res.Members?.map((m) => m.AccountId)).toEqual([estate.memberAccountId]);
+    expect(res.Members?.[0]).toMatchObject({
+      DetectorId: detectorIdFor(estate.memberAccountId, REGION),
+      MasterId: emu.homeAccountId,
+      RelationshipStatus: 'Enabled',
+    });
+    await expect(c.gd.send(new ListMembersCommand({ DetectorId: 'nope' }))).rejects.toBeInstanceOf(
+      BadRequestException,
+    );
+    const m = await memberClients();
+    const own = await m.gd.send(new ListDetectorsCommand({}));
+    const mine = await m.gd.send(new ListMembersCommand({ DetectorId: own.DetectorIds?.[0] as string }));
+    expect(mine.Members).toEqual([]);
+    m.destroy();
   });
 });
