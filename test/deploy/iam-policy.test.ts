@@ -148,6 +148,7 @@ describe('deploy/iam-policy.json (the bot role)', () => {
 const ADMINISTRATOR_ONLY = new Set([
   'guardduty:ListFindings',
   'guardduty:GetFindings',
+  'guardduty:ListMembers',
   'guardduty:ArchiveFindings',
   'guardduty:ListCoverage',
   'guardduty:GetCoverageStatistics',
