@@ -89,8 +89,12 @@ export async function runRemediationJob(
   lookup: (name: string) => AnyRemediation | undefined = remediation,
 ): Promise<string> {
   const deps = actionsDeps(ctx);
-  const req = await deps.requests.get(String(job.data.requestId));
+  const requestId = String(job.data.requestId);
+  const req = await deps.requests.get(requestId);
   if (!req) return 'unknown request';
+  // Redis is not trusted to say what was approved: a record ecs-guard did not sign is refused.
+  const signed = deps.requests.verify(requestId, req);
+  if (!signed.ok) return refuseUnsigned(ctx, deps, requestId, req, signed.why);
   if (req.status === 'executed' || req.status === 'failed') {
     await completeFinish(ctx, deps, req);
     return `already ${req.status}`;
@@ -128,6 +132,44 @@ export async function runRemediationJob(
   } catch (err) {
     return retryOrGiveUp(ctx, deps, job, req, err, steps);
   }
+}
+
+/**
+ * A request whose signature does not check: nothing runs, nothing of it is shown in Slack (its
+ * fields are not ecs-guard's), it is audited and logged, and an approved one is set to rejected
+ * so the sweeper does not queue it again.
+ */
+async function refuseUnsigned(
+  ctx: AppContext,
+  deps: ActionsDeps,
+  requestId: string,
+  req: ActionRequest,
+  why: string,
+): Promise<string> {
+  ctx.log.error(
+    { requestId, action: req.action, status: req.status, why },
+    'request refused: not signed by ecs-guard',
+  );
+  ctx.metrics.actions.inc({ action: 'unsigned', outcome: 'refused' });
+  await ctx.audit.append({
+    actor: { id: 'system' },
+    action: String(req.action || 'unknown'),
+    event: 'refused',
+    target: {
+      requestId,
+      ...(req.accountId ? { accountId: req.accountId } : {}),
+      ...(req.region ? { region: req.region } : {}),
+    },
+    outcome: 'denied',
+    reason: `request refused before acting: ${why}`,
+    detail: { status: String(req.status) },
+  });
+  if (req.status === 'approved')
+    await deps.requests.transition(requestId, ['approved'], 'rejected', {
+      decidedById: 'system',
+      decidedAt: ctx.clock(),
+    });
+  return `refused: ${why}`;
 }
 
 /**

@@ -16,7 +16,7 @@ export function actionsDeps(ctx: AppContext): ActionsDeps {
   let d = memo.get(ctx);
   if (!d) {
     d = {
-      requests: new RequestStore(ctx.redis, ctx.keys, ctx.clock),
+      requests: new RequestStore(ctx.redis, ctx.keys, ctx.clock, ctx.config.audit.hmacKey.reveal()),
       groups: new GroupResolver({ slack: ctx.slack, redis: ctx.redis, keys: ctx.keys, log: ctx.log }),
     };
     memo.set(ctx, d);

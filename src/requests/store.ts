@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { canonicalJson, hmacHex, macEquals } from '../audit/hash.js';
 import type { Clock } from '../clock.js';
 import type { Keyspace, Redis } from '../redis.js';
 
@@ -64,6 +65,51 @@ export interface ActionRequest {
   /** Crash-recovery markers: the final audit record / card update were done. */
   audited?: boolean;
   notified?: boolean;
+  /** HMAC of what the request is (SIGNED_FIELDS), set when it is created. */
+  sig?: string;
+  /** HMAC of the approval (who, which attempt), set when it becomes approved. */
+  approvalSig?: string;
+}
+
+/**
+ * What a request *is* — what it acts on, for whom, with which input — signed with the audit key
+ * when it is created. Status, decisions and outcomes change later; the approval has its own MAC.
+ */
+const SIGNED_FIELDS = [
+  'requestId',
+  'action',
+  'origin',
+  'mode',
+  'undoOf',
+  'requesterId',
+  'findingId',
+  'findingType',
+  'cardId',
+  'channel',
+  'responseUrl',
+  'taskArn',
+  'cluster',
+  'service',
+  'roleArn',
+  'accountId',
+  'region',
+  'input',
+  'createdAt',
+  'expiresAt',
+] as const satisfies readonly (keyof ActionRequest)[];
+
+/** The request's MAC under `key` (HMAC-SHA256 over the canonical JSON of SIGNED_FIELDS). */
+export function requestSignature(key: string, r: Partial<ActionRequest>): string {
+  const body = Object.fromEntries(SIGNED_FIELDS.map((f) => [f, r[f]]));
+  return hmacHex(key, `request\n${canonicalJson(body)}`);
+}
+
+/** The approval's MAC: this request, this attempt, this approver. */
+export function approvalSignature(
+  key: string,
+  r: Pick<ActionRequest, 'requestId' | 'attempt' | 'approverId' | 'sig'>,
+): string {
+  return hmacHex(key, `approval\n${r.requestId}\n${r.attempt}\n${r.approverId ?? ''}\n${r.sig ?? ''}`);
 }
 
 const ID_RE = /^r[0-9a-f]{24}$/;
@@ -141,19 +187,46 @@ export interface TransitionResult {
 /** Keeps decided requests for a while so late clicks get a clear answer and the audit can be followed. */
 const KEEP_MS = 14 * 86_400_000;
 
-/** Requests in Redis: `request:<id>` hashes plus `requests:pending` / `requests:approved` indexes. */
+/**
+ * Requests in Redis: `request:<id>` hashes plus `requests:pending` / `requests:approved` indexes.
+ * Every record is signed with the audit HMAC key (what it is, and its approval), so a request
+ * written or edited directly in Redis fails `verify()` and the worker refuses it.
+ */
 export class RequestStore {
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keyspace,
     private readonly clock: Clock,
+    private readonly hmacKey: string,
   ) {}
 
   private key(id: string) {
     return this.keys('request', id);
   }
 
-  async create(req: ActionRequest): Promise<void> {
+  /**
+   * Whether a record read back is one ecs-guard wrote: its requestId is the one asked for, its
+   * MAC matches what it is, and (once approved) its approval MAC matches who approved which attempt.
+   */
+  verify(id: string, r: ActionRequest): { ok: true } | { ok: false; why: string } {
+    if (r.requestId !== id) return { ok: false, why: 'the record names another request id' };
+    if (!r.sig || !macEquals(r.sig, requestSignature(this.hmacKey, r)))
+      return { ok: false, why: 'the request signature does not match (written or edited outside ecs-guard)' };
+    const approvedOnce = r.status === 'approved' || r.status === 'executed' || r.status === 'failed';
+    if (approvedOnce && (!r.approvalSig || !macEquals(r.approvalSig, approvalSignature(this.hmacKey, r))))
+      return { ok: false, why: 'the approval signature does not match (approved outside ecs-guard)' };
+    return { ok: true };
+  }
+
+  async create(input: ActionRequest): Promise<void> {
+    const sig = requestSignature(this.hmacKey, input);
+    const req: ActionRequest = {
+      ...input,
+      sig,
+      ...(input.status === 'approved'
+        ? { approvalSig: approvalSignature(this.hmacKey, { ...input, sig }) }
+        : { approvalSig: undefined }),
+    };
     const pipe = this.redis.multi().hset(this.key(req.requestId), toFlat(req));
     pipe.pexpire(this.key(req.requestId), Math.max(0, req.expiresAt - this.clock()) + KEEP_MS);
     if (req.status === 'pending') pipe.zadd(this.keys('requests', 'pending'), req.expiresAt, req.requestId);
@@ -174,6 +247,20 @@ export class RequestStore {
     patch: Partial<ActionRequest> = {},
   ): Promise<TransitionResult> {
     if (!isRequestId(id)) return { ok: false, status: '' };
+    if (to === 'approved') {
+      // The approval is signed for this approver and attempt; the CAS below still decides who wins.
+      const current = await this.get(id);
+      if (!current) return { ok: false, status: '' };
+      patch = {
+        ...patch,
+        approvalSig: approvalSignature(this.hmacKey, {
+          requestId: id,
+          attempt: patch.attempt ?? current.attempt,
+          approverId: patch.approverId ?? current.approverId,
+          sig: current.sig,
+        }),
+      };
+    }
     const flat = Object.entries(toFlat(patch)).flat();
     const res = (await this.redis.eval(
       TRANSITION,

@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AuditTrail } from '../../src/audit/trail.js';
+import { SecretValue } from '../../src/config.js';
 import type { AppContext } from '../../src/context.js';
 import { createLogger } from '../../src/log.js';
 import { createMetrics } from '../../src/metrics.js';
@@ -18,6 +19,7 @@ import { type ActionRequest, newRequestId } from '../../src/requests/store.js';
 import { dropPrefix, testPrefix, testRedis } from '../helpers/redis.js';
 
 const redis: Redis = testRedis();
+const HMAC_KEY = 'test-audit-hmac-key-0123456789abcdef';
 const prefix = testPrefix('rjob');
 afterAll(async () => {
   await dropPrefix(redis, prefix);
@@ -32,12 +34,13 @@ function fakeCtx(): AppContext {
       approvalTtlSeconds: 600,
       actions: {},
       actionPolicy: { approvers: [], twoPerson: true, overrides: {} },
+      audit: { hmacKey: new SecretValue(HMAC_KEY) },
     },
     log,
     clock: () => Date.now(),
     redis,
     keys,
-    audit: new AuditTrail({ redis, keys, log, key: 'test-audit-hmac-key-0123456789abcdef' }),
+    audit: new AuditTrail({ redis, keys, log, key: HMAC_KEY }),
     metrics: createMetrics(),
   } as unknown as AppContext;
 }
@@ -127,6 +130,60 @@ describe('remediation job lifecycle', () => {
     });
   });
   const lookup = (name: string) => (name === hold.name ? hold : undefined);
+
+  it('refuses and audits a request written straight into Redis as approved; nothing runs', async () => {
+    // What anyone with write access to Redis could do before: an "approved" request from nowhere.
+    const forged = newRequestId();
+    await redis.hset(ctx.keys('request', forged), {
+      requestId: forged,
+      action: hold.name,
+      status: 'approved',
+      requesterId: 'UATTACKER1',
+      approverId: 'UAPPROVER1',
+      channel: 'C0TEST',
+      accountId: '111122223333',
+      region: 'us-east-1',
+      cluster: 'prod',
+      service: 'web',
+      input: JSON.stringify({ desiredCount: 0 }),
+      createdAt: String(Date.now()),
+      expiresAt: String(Date.now() + 60_000),
+      attempt: '1',
+    });
+    await redis.zadd(ctx.keys('requests', 'approved'), Date.now(), forged);
+    const out = await runRemediationJob(ctx, job({ requestId: forged, attempt: 1 } as ActionRequest), lookup);
+    expect(out).toMatch(/^refused: the request signature does not match/);
+    expect(calls).toEqual([]);
+    const [record] = await ctx.audit.list({ requestId: forged });
+    expect(record).toMatchObject({ event: 'refused', outcome: 'denied', actor: { id: 'system' } });
+    expect(record?.reason).toMatch(/signature does not match/);
+    // Set aside, so the sweeper does not queue it again.
+    expect((await actionsDeps(ctx).requests.get(forged))?.status).toBe('rejected');
+    expect(await redis.zscore(ctx.keys('requests', 'approved'), forged)).toBeNull();
+  });
+
+  it('refuses a signed pending request flipped to approved, and a signed one whose target was edited', async () => {
+    const store = actionsDeps(ctx).requests;
+    const pending = await approved(ctx, hold.name, { status: 'pending', input: { desiredCount: 0 } });
+    await redis.hset(ctx.keys('request', pending.requestId), {
+      status: 'approved',
+      approverId: 'UAPPROVER1',
+    });
+    expect(await runRemediationJob(ctx, job(pending), lookup)).toMatch(/approval signature does not match/);
+    const edited = await approved(ctx, hold.name, { input: { desiredCount: 0 } });
+    await redis.hset(ctx.keys('request', edited.requestId), { service: 'payments' });
+    expect(await runRemediationJob(ctx, job(edited), lookup)).toMatch(/request signature does not match/);
+    expect(calls).toEqual([]);
+    // The same request approved through the store is signed and runs.
+    const fine = await approved(ctx, hold.name, { status: 'pending', input: { desiredCount: 0 } });
+    const t = await store.transition(fine.requestId, ['pending'], 'approved', {
+      approverId: 'UAPPROVER1',
+      approvedAt: Date.now(),
+    });
+    expect(t.ok).toBe(true);
+    expect(store.verify(fine.requestId, t.request!)).toEqual({ ok: true });
+    expect(await runRemediationJob(ctx, job(fine), lookup)).toBe('held');
+  });
 
   it('runs each step once across a retried attempt, audits steps and names the failed operation', async () => {
     const req = await approved(ctx, hold.name, { input: { desiredCount: 0 } });

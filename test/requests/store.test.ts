@@ -7,7 +7,7 @@ import { dropPrefix, testPrefix, testRedis } from '../helpers/redis.js';
 const redis = testRedis();
 const prefix = testPrefix('req');
 const now = 1_000_000;
-const store = new RequestStore(redis, keyspace(prefix), () => now);
+const store = new RequestStore(redis, keyspace(prefix), () => now, 'store-test-hmac-key-0123456789abcdef');
 
 const base = (): ActionRequest => ({
   requestId: newRequestId(),
@@ -35,7 +35,13 @@ describe('RequestStore', () => {
   it('round-trips a request and rejects ids not of our shape', async () => {
     const r = base();
     await store.create(r);
-    expect(await store.get(r.requestId)).toEqual(r);
+    const got = await store.get(r.requestId);
+    expect(got).toEqual({ ...r, sig: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    // Signed with the key: it verifies, and the same record under another key does not.
+    expect(store.verify(r.requestId, got!)).toEqual({ ok: true });
+    const other = new RequestStore(redis, keyspace(prefix), () => now, 'another-hmac-key-0123456789abcdefgh');
+    expect(other.verify(r.requestId, got!).ok).toBe(false);
+    expect(store.verify(newRequestId(), got!)).toMatchObject({ ok: false, why: /another request id/ });
     expect(isRequestId(`r${'0'.repeat(24)}`)).toBe(true);
     expect(await store.get('../../etc')).toBeUndefined();
     expect(await store.get(`r${'f'.repeat(24)}`)).toBeUndefined();
