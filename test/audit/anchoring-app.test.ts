@@ -35,7 +35,10 @@ describe('audit anchoring in the app', () => {
 
   it('anchors the head within the interval and verify matches the anchors', async () => {
     await run('help');
-    const head = await waitFor(async () => (await h.guard.ctx.audit.list({ limit: 1 }))[0]);
+    const head = await waitFor(async () => {
+      const [r] = await h.guard.ctx.audit.list({ limit: 1 });
+      return r?.detail?.subcommand === 'help' ? r : undefined;
+    });
     await waitFor(
       () => h.slack.messages(AUDIT).some((m) => m.text?.includes(`record ${head.seq} · hash ${head.hash}`)),
       { what: 'anchor message', timeoutMs: 10_000 },
@@ -46,8 +49,13 @@ describe('audit anchoring in the app', () => {
   });
 
   it('reports the newest records missing after someone deletes them in Redis', async () => {
+    const before = (await h.guard.ctx.audit.list({ limit: 1 }))[0]?.seq ?? 0;
     await run('help');
-    const [newest, previous] = await h.guard.ctx.audit.list({ limit: 2 });
+    // The command's record is appended after its answer: wait for it to be the newest.
+    const [newest, previous] = await waitFor(async () => {
+      const two = await h.guard.ctx.audit.list({ limit: 2 });
+      return two[0] && two[0].seq > before && two[0].detail?.subcommand === 'help' ? two : undefined;
+    });
     await waitFor(() => h.slack.messages(AUDIT).some((m) => m.text?.includes(`record ${newest!.seq} ·`)), {
       what: 'anchor of the newest record',
       timeoutMs: 10_000,
