@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { type ActionsResult, runActions } from './actions.js';
+import { type AuditScaleResult, runAuditScale } from './audit-scale.js';
 import { runEcsGuardBurst } from './burst.js';
 import type { BurstResult } from './burst-result.js';
 import { type ClicksResult, runClicks } from './clicks.js';
@@ -9,10 +10,10 @@ import { runNaiveBurst } from './naive.js';
 import { ratio } from './stats.js';
 
 /**
- * `npm run bench [-- --quick] [-- --scenario burst|clicks|actions]`: runs the scenarios against the
+ * `npm run bench [-- --quick] [-- --scenario burst|clicks|actions|audit]`: runs the scenarios against the
  * AWS and Slack emulators and real Redis (REDIS_URL), prints a table, writes bench/results.json.
  */
-type Scenario = 'burst' | 'clicks' | 'actions';
+type Scenario = 'burst' | 'clicks' | 'actions' | 'audit';
 
 interface Plan {
   bursts: number[];
@@ -22,6 +23,8 @@ interface Plan {
   clickConcurrency: number;
   actions: number;
   actionConcurrency: number;
+  auditSizes: number[];
+  auditFinishes: number;
 }
 
 const FULL: Plan = {
@@ -32,6 +35,8 @@ const FULL: Plan = {
   clickConcurrency: 50,
   actions: 500,
   actionConcurrency: 25,
+  auditSizes: [1000, 1_000_000],
+  auditFinishes: 300,
 };
 const QUICK: Plan = {
   bursts: [1000],
@@ -41,6 +46,8 @@ const QUICK: Plan = {
   clickConcurrency: 50,
   actions: 50,
   actionConcurrency: 25,
+  auditSizes: [1000, 100_000],
+  auditFinishes: 100,
 };
 
 interface BurstPair {
@@ -55,9 +62,9 @@ function parseArgs(argv: string[]): { quick: boolean; scenarios: Scenario[] } {
   const quick = argv.includes('--quick');
   const i = argv.indexOf('--scenario');
   const named = i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith('--scenario='))?.split('=')[1];
-  const all: Scenario[] = ['burst', 'clicks', 'actions'];
+  const all: Scenario[] = ['burst', 'clicks', 'actions', 'audit'];
   if (named && !all.includes(named as Scenario)) {
-    process.stderr.write(`unknown scenario "${named}" (burst, clicks or actions)\n`);
+    process.stderr.write(`unknown scenario "${named}" (burst, clicks, actions or audit)\n`);
     process.exit(2);
   }
   return { quick, scenarios: named ? [named as Scenario] : all };
@@ -142,6 +149,17 @@ function printActions(a: ActionsResult): void {
   for (const n of a.notes) process.stdout.write(`  note: ${n}\n`);
 }
 
+function printAudit(a: AuditScaleResult): void {
+  process.stdout.write('\nAudit: finishing an action vs audit stream length\n');
+  for (const r of a.rows) {
+    process.stdout.write(
+      `  ${String(r.records).padStart(9)} records: finish p50 ${r.finishP50Ms} ms, p99 ${r.finishP99Ms} ms (${r.finishes} finishes) · full scan ${r.scanMs} ms · fill ${r.fillMs} ms\n`,
+    );
+  }
+  process.stdout.write(`  p50 ratio largest/smallest: ${a.p50Ratio}\n`);
+  for (const n of a.notes) process.stdout.write(`  note: ${n}\n`);
+}
+
 async function main(): Promise<void> {
   const { quick, scenarios } = parseArgs(process.argv.slice(2));
   const plan = quick ? QUICK : FULL;
@@ -180,6 +198,12 @@ async function main(): Promise<void> {
     const a = await runActions(plan.actions, plan.actionConcurrency);
     printActions(a);
     results.actions = a;
+  }
+  if (scenarios.includes('audit')) {
+    process.stdout.write('\naudit scale…\n');
+    const a = await runAuditScale(plan.auditSizes, plan.auditFinishes);
+    printAudit(a);
+    results.audit = a;
   }
   results.finishedAt = new Date().toISOString();
   const file = join(process.cwd(), 'bench', 'results.json');
