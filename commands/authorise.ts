@@ -33,7 +33,7 @@ export async function approveDecision(
   requesterId: string,
 ): Promise<Decision> {
   const rule = ctx.config.actions[action];
-  const member = await actionsDeps(ctx).groups.test(rule.approvers);
+  const member = await actionsDeps(ctx).groups.fresh(rule.approvers);
   return canApprove(rule, userId, requesterId, action, member);
 }
 

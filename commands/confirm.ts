@@ -8,6 +8,7 @@ import type { AppContext } from '../src/context.js';
 import { planRequest } from '../src/remediations/cluster-monitoring.js';
 import { actionsDeps } from '../src/requests/deps.js';
 import { enqueueRequestJob } from '../src/requests/submit.js';
+import { type ClickTeams, foreignTeam, wrongChannel } from '../src/slack/listeners/click-origin.js';
 import { userMention } from '../src/slack/mrkdwn.js';
 import { approveDecision, isAllowed } from './authorise.js';
 import { buildPlanDecided, CANCEL_ACTION, CONFIRM_ACTION } from './blocks/plan.js';
@@ -22,7 +23,14 @@ async function refuse(respond: Respond, text: string): Promise<void> {
 export async function onPlanButton(
   ctx: AppContext,
   kind: 'confirm' | 'cancel',
-  input: { userId: string; value: unknown; responseUrl?: string; respond: Respond },
+  input: {
+    userId: string;
+    value: unknown;
+    responseUrl?: string;
+    respond: Respond;
+    /** Where the click came from: refused unless the bot's own workspace and the plan's channel. */
+    origin?: { botTeamId: string | undefined; teams: ClickTeams; channelId: string | undefined };
+  },
 ): Promise<void> {
   const { userId, respond } = input;
   const plan = await getPlan(ctx, input.value);
@@ -48,11 +56,15 @@ export async function onPlanButton(
     requestId: plan.planId,
   };
   const rule = ctx.config.actions[plan.action];
-  let refusal: string | undefined;
-  if (kind === 'confirm') {
+  // Where the click came from first: the bot's own workspace, the plan's own channel.
+  let refusal: string | undefined = input.origin
+    ? (foreignTeam(input.origin.botTeamId, input.origin.teams) ??
+      wrongChannel(plan.channelId, input.origin.channelId ?? ''))
+    : undefined;
+  if (!refusal && kind === 'confirm') {
     const d = await approveDecision(ctx, plan.action, userId, plan.requester);
     if (!d.ok) refusal = d.reason;
-  } else if (userId !== plan.requester && !(await isAllowed(ctx, userId, rule.approvers))) {
+  } else if (!refusal && userId !== plan.requester && !(await isAllowed(ctx, userId, rule.approvers))) {
     refusal = `only the requester or an approver can cancel this ${plan.action}`;
   }
   if (refusal) {
@@ -102,13 +114,21 @@ export function registerPlanButtons(app: App, ctx: AppContext): void {
     [CONFIRM_ACTION, 'confirm'],
     [CANCEL_ACTION, 'cancel'],
   ] as const) {
-    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, respond }) => {
+    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, respond, context }) => {
       await ack();
       try {
         await onPlanButton(ctx, kind, {
           userId: body.user.id,
           value: action.value,
           responseUrl: body.response_url,
+          origin: {
+            botTeamId: context.teamId,
+            teams: {
+              ...(body.team?.id ? { teamId: body.team.id } : {}),
+              ...(body.user.team_id ? { userTeamId: body.user.team_id } : {}),
+            },
+            channelId: body.channel?.id ?? body.container?.channel_id,
+          },
           respond: (m) => respond(m as Parameters<typeof respond>[0]),
         });
       } catch (err) {

@@ -17,9 +17,9 @@ export class GroupResolver {
     private readonly ttlMs = GROUP_CACHE_MS,
   ) {}
 
-  async members(groupId: string): Promise<Set<string>> {
+  async members(groupId: string, opts: { fresh?: boolean } = {}): Promise<Set<string>> {
     const key = this.deps.keys('usergroup', groupId);
-    const cached = await this.deps.redis.get(key);
+    const cached = opts.fresh ? null : await this.deps.redis.get(key);
     if (cached !== null) return new Set(JSON.parse(cached) as string[]);
     try {
       const res = await this.deps.slack.usergroups.users.list({ usergroup: groupId });
@@ -33,10 +33,23 @@ export class GroupResolver {
   }
 
   /** A synchronous membership test over every group the given principal lists mention. */
-  async test(...lists: (string[] | undefined)[]): Promise<MembershipTest> {
+  test(...lists: (string[] | undefined)[]): Promise<MembershipTest> {
+    return this.membershipTest(lists, false);
+  }
+
+  /**
+   * The same test read fresh from Slack (and the cache refreshed), for decisions that make
+   * something run (Approve, Confirm, Retry, Restore): someone just removed from an approver
+   * group cannot approve on the strength of a few-minutes-old cache. A failed read fails closed.
+   */
+  fresh(...lists: (string[] | undefined)[]): Promise<MembershipTest> {
+    return this.membershipTest(lists, true);
+  }
+
+  private async membershipTest(lists: (string[] | undefined)[], fresh: boolean): Promise<MembershipTest> {
     const ids = [...new Set(lists.flatMap((l) => l ?? []).filter((p) => p.startsWith('S')))];
     const groups = new Map<string, Set<string>>();
-    await Promise.all(ids.map(async (g) => groups.set(g, await this.members(g))));
+    await Promise.all(ids.map(async (g) => groups.set(g, await this.members(g, { fresh }))));
     return (principals, userId) => isIn(principals, userId, groups);
   }
 }

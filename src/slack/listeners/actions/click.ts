@@ -10,6 +10,9 @@ export interface Click {
   messageTs?: string;
   /** The button's value: a card id or a request id, to be looked up server-side. */
   value: string;
+  /** The workspace the click was made in, and the clicking user's own (see click-origin.ts). */
+  teamId?: string;
+  userTeamId?: string;
 }
 
 const USER_RE = /^[UW][A-Z0-9]{2,}$/;
@@ -17,7 +20,8 @@ const USER_RE = /^[UW][A-Z0-9]{2,}$/;
 /** Extracts a Click from a Bolt block_actions body; undefined when it is not a usable click. */
 export function clickFrom(body: unknown, action: unknown): Click | undefined {
   const b = body as {
-    user?: { id?: string; name?: string; username?: string };
+    user?: { id?: string; name?: string; username?: string; team_id?: string };
+    team?: { id?: string } | null;
     channel?: { id?: string };
     container?: { channel_id?: string; message_ts?: string };
     message?: { ts?: string };
@@ -28,10 +32,14 @@ export function clickFrom(body: unknown, action: unknown): Click | undefined {
   const value = (action as { value?: unknown })?.value;
   const name = b.user?.username ?? b.user?.name;
   const ts = b.container?.message_ts ?? b.message?.ts;
+  const teamId = b.team?.id;
+  const userTeamId = b.user?.team_id;
   return {
     userId,
     channelId,
     value: typeof value === 'string' ? value.slice(0, 200) : '',
+    ...(typeof teamId === 'string' ? { teamId } : {}),
+    ...(typeof userTeamId === 'string' ? { userTeamId } : {}),
     ...(name ? { userName: name.slice(0, 80) } : {}),
     ...(ts ? { messageTs: ts } : {}),
   };

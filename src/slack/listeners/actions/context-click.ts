@@ -10,6 +10,7 @@ import { buildEcsContextBlocks, postureWarnings } from '../../blocks/ecs-context
 import { LIMITS } from '../../blocks/limits.js';
 import { isCardId } from '../../card-store.js';
 import { slackCall, threadReply } from '../../card-sync.js';
+import { wrongChannel } from '../click-origin.js';
 import { actor, type Click, refuse, tellClicker } from './click.js';
 
 /** One short-lived context cache per running app. */
@@ -72,6 +73,8 @@ export async function handleEcsContext(ctx: AppContext, click: Click): Promise<v
       'context',
       "ECS context: this button is not one of ecs-guard's cards (unknown id).",
     );
+  const elsewhere = wrongChannel(card.channel, click.channelId);
+  if (elsewhere) return refuse(ctx, click, 'context', `ECS context refused: ${elsewhere}.`);
   const rec = card.findingId ? await ctx.findings.get(card.findingId) : undefined;
   const f = rec?.finding;
   if (!f?.taskArn) {

@@ -10,6 +10,7 @@ import { cancelRequest, enqueueRequestJob } from '../../../requests/submit.js';
 import type { CardState } from '../../blocks/card-state.js';
 import { syncCard, threadReply } from '../../card-sync.js';
 import { principalMention } from '../../mrkdwn.js';
+import { wrongChannel } from '../click-origin.js';
 import { actor, type Click, refuse, tellClicker } from './click.js';
 
 /** The request behind an Approve/Reject/Retry value, or a refusal (forged/unknown ids). */
@@ -22,6 +23,12 @@ async function loadRequest(
   const req = isRequestId(click.value) ? await deps.requests.get(click.value) : undefined;
   if (!req) {
     await refuse(ctx, click, verb, `${verb}: unknown request (the button's id is not one ecs-guard issued).`);
+    return undefined;
+  }
+  const elsewhere = wrongChannel(req.channel, click.channelId);
+  if (elsewhere) {
+    const Verb = `${verb.charAt(0).toUpperCase()}${verb.slice(1)}`;
+    await refuse(ctx, click, req.action, `${Verb} refused: ${elsewhere}.`, requestTarget(req));
     return undefined;
   }
   return req;
@@ -152,7 +159,7 @@ export async function handleApprove(ctx: AppContext, click: Click): Promise<void
   if (!found) return;
   const { rule, def } = found;
   const label = def.label;
-  const member = await deps.groups.test(rule.approvers);
+  const member = await deps.groups.fresh(rule.approvers);
   const d = canApprove(rule, click.userId, req.requesterId, label, member);
   if (!d.ok) return refuse(ctx, click, req.action, `Approve refused: ${d.reason}.`, requestTarget(req));
   const now = ctx.clock();
@@ -211,7 +218,7 @@ export async function handleRetry(ctx: AppContext, click: Click): Promise<void> 
   if (!found) return;
   const { rule, def } = found;
   const label = def.label;
-  const member = await deps.groups.test(rule.approvers);
+  const member = await deps.groups.fresh(rule.approvers);
   const d = canRetry(rule, click.userId, label, member);
   if (!d.ok) return refuse(ctx, click, req.action, `Retry refused: ${d.reason}.`, requestTarget(req));
   if (rule.twoPerson && click.userId === req.requesterId) {
@@ -257,7 +264,7 @@ export async function handleRestore(ctx: AppContext, click: Click): Promise<void
   const found = await ruleOf(ctx, click, req, 'Restore');
   if (!found) return;
   const { rule, def } = found;
-  const member = await deps.groups.test(rule.approvers);
+  const member = await deps.groups.fresh(rule.approvers);
   const d = canRestore(rule, click.userId, req.requesterId, def.label, member);
   if (!d.ok) return refuse(ctx, click, req.action, `Restore refused: ${d.reason}.`, requestTarget(req));
   if (req.status !== 'executed' || req.mode === 'undo' || !req.undoState || !def.undo) {

@@ -3,7 +3,8 @@ import type { AppContext } from '../../../context.js';
 import { REMEDIATIONS } from '../../../remediations/index.js';
 import { REDEPLOY_ACTION } from '../../../remediations/redeploy.js';
 import { ACTION_ID } from '../../blocks/action-ids.js';
-import { type Click, clickFrom } from './click.js';
+import { foreignTeam } from '../click-origin.js';
+import { type Click, clickFrom, refuse } from './click.js';
 import { handleEcsContext } from './context-click.js';
 import { handleApprove, handleCancel, handleReject, handleRestore, handleRetry } from './decision-click.js';
 import { handleRedeployClick } from './redeploy-click.js';
@@ -17,7 +18,7 @@ function listener(
   name: string,
   handle: Handler,
 ): Middleware<SlackActionMiddlewareArgs<BlockAction>> {
-  return async ({ ack, body, action }) => {
+  return async ({ ack, body, action, context }) => {
     await ack();
     const click = clickFrom(body, action);
     if (!click) {
@@ -28,6 +29,9 @@ function listener(
     // queues work instead of delaying the next click's ack.
     void ctx.work.run(async () => {
       try {
+        // Only the bot's own workspace (Bolt's context.teamId comes from auth.test).
+        const foreign = foreignTeam(context.teamId, click);
+        if (foreign) return await refuse(ctx, click, name, `Refused: ${foreign}.`);
         await handle(ctx, click);
       } catch (err) {
         ctx.log.error(

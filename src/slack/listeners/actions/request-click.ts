@@ -11,6 +11,7 @@ import type { CardState } from '../../blocks/card-state.js';
 import { type CardRecord, isCardId } from '../../card-store.js';
 import { syncCard } from '../../card-sync.js';
 import { principalMention } from '../../mrkdwn.js';
+import { wrongChannel } from '../click-origin.js';
 import { actor, type Click, refuse, tellClicker } from './click.js';
 
 /** Why a card cannot take a new request now (from its stored state), or undefined. */
@@ -62,6 +63,8 @@ export async function handleRequestClick(
   const card = isCardId(click.value) ? await ctx.cards.get(click.value) : undefined;
   if (!card)
     return refuse(ctx, click, action, `${label}: this button is not one of ecs-guard's cards (unknown id).`);
+  const elsewhere = wrongChannel(card.channel, click.channelId);
+  if (elsewhere) return refuse(ctx, click, action, `${label} refused: ${elsewhere}.`);
   if (card.kind !== 'finding' || !card.findingId) {
     return refuse(ctx, click, action, `${label} works on a single finding's card, not on a group card.`);
   }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addFindingFor, type EcsTask } from '../../../../sandbox/aws/index.js';
-import { buttonsOf } from '../../../../sandbox/slack/test-client.js';
+import { buttonsOf, SlackTestClient } from '../../../../sandbox/slack/test-client.js';
+import { shownMessage } from '../../../../sandbox/slack/workspace.js';
 import { type Harness, PEOPLE, startHarness } from '../../../helpers/harness.js';
 import { waitFor } from '../../../helpers/wait.js';
 
@@ -155,5 +156,131 @@ describe('clicks: what a clicker is shown and what is refused', () => {
       'content-type': 'application/x-www-form-urlencoded',
     });
     expect(unsigned.status).toBe(401);
+  });
+
+  const refusals = async (findingId?: string) =>
+    (await h.guard.ctx.audit.list({ limit: 100, ...(findingId ? { findingId } : {}) })).filter(
+      (r) => r.event === 'refused',
+    );
+  const told = (user: string, channel: string, before: number) =>
+    waitFor(() => h.slack.ephemerals({ user, channel }).slice(before)[0], { what: `a message to ${user}` });
+
+  it('Approve and Confirm read group membership fresh: someone just removed from the group cannot decide', async () => {
+    const task = h.estate.services.api?.tasks[0];
+    if (!task) throw new Error('no api task');
+    const { f, ts } = await cardFor(task, 'Execution:Runtime/ReverseShell');
+    // The Stop request reads the approver group (and caches it for minutes) with gus in it.
+    await click(PEOPLE.requester, ts, 'Stop task');
+    await waitFor(() => labels(ts).includes('Approve'), { what: 'Approve button' });
+    const group = h.slack.workspace.groups.get(PEOPLE.approverGroup);
+    if (!group) throw new Error('no approver group');
+    const members = [...group.users];
+    group.users = []; // gus leaves the approvers group in Slack
+    try {
+      const before = h.slack.ephemerals({ user: PEOPLE.groupApprover }).length;
+      await click(PEOPLE.groupApprover, ts, 'Approve');
+      const m = await told(PEOPLE.groupApprover, ch, before);
+      expect(m.text).toContain('Approve refused');
+      expect(m.text).toContain('not an approver');
+      expect(labels(ts)).toContain('Approve');
+      expect(h.aws.calls({ operation: 'StopTask' }).filter((c) => c.input.task === task.taskArn)).toEqual([]);
+      expect((await refusals(f.id)).map((r) => r.actor.id)).toContain(PEOPLE.groupApprover);
+
+      // Confirm of an enable/disable plan: the same fresh read.
+      const beforeCmd = h.slack.messages(PEOPLE.prod).length;
+      await h.client.slashCommand({
+        userId: PEOPLE.approver,
+        channelId: PEOPLE.prod,
+        text: 'enable prod-web --share',
+      });
+      const plan = await waitFor(() => h.slack.messages(PEOPLE.prod).slice(beforeCmd)[0], { what: 'plan' });
+      const beforeConfirm = h.slack.ephemerals({ user: PEOPLE.groupApprover }).length;
+      await h.client.click({
+        userId: PEOPLE.groupApprover,
+        channelId: PEOPLE.prod,
+        ts: plan.ts,
+        action: 'Confirm',
+      });
+      const c = await waitFor(
+        () => h.slack.ephemerals({ user: PEOPLE.groupApprover }).slice(beforeConfirm)[0],
+      );
+      expect(c.text).toContain('not an approver');
+    } finally {
+      group.users = members;
+    }
+    // Back in the group: the same click works (read fresh again).
+    await click(PEOPLE.groupApprover, ts, 'Approve');
+    await waitFor(() => cardText(ts).includes('Stop task succeeded'), { what: 'approved and run' });
+  });
+
+  it('a click from another Slack workspace is refused, told why and audited', async () => {
+    const task = h.estate.services.api?.tasks[1];
+    if (!task) throw new Error('no api task');
+    const { f, ts } = await cardFor(task, 'Impact:Runtime/CryptoMinerExecuted');
+    await click(PEOPLE.requester, ts, 'Stop task');
+    await waitFor(() => labels(ts).includes('Approve'), { what: 'Approve button' });
+    // Same signing secret (one app), a shared channel, a user of another organisation.
+    const foreign = new SlackTestClient({
+      eventsUrl: `${h.baseUrl}/slack/events`,
+      emulator: h.slack,
+      teamId: 'TFOREIGN01',
+    });
+    const before = h.slack.ephemerals({ user: PEOPLE.approver }).length;
+    const res = await foreign.click({ userId: PEOPLE.approver, channelId: ch, ts, action: 'Approve' });
+    expect(res.status).toBe(200);
+    const m = await told(PEOPLE.approver, ch, before);
+    expect(m.text).toContain('another Slack workspace');
+    expect(labels(ts)).toContain('Approve');
+    expect(h.aws.calls({ operation: 'StopTask' }).filter((c) => c.input.task === task.taskArn)).toEqual([]);
+    const r = (await refusals()).find((x) => x.reason?.includes('another Slack workspace'));
+    expect(r?.actor.id).toBe(PEOPLE.approver);
+    expect(r?.outcome).toBe('denied');
+    expect(f.id).toBeTruthy();
+  });
+
+  it("a card's button clicked in another channel (a copied value) is refused, told why and audited", async () => {
+    const task = h.estate.services.worker?.tasks[0];
+    if (!task) throw new Error('no worker task');
+    const { f, ts } = await cardFor(task, 'Execution:Runtime/NewBinaryExecuted');
+    const copy = h.slack.message(ch, ts);
+    if (!copy) throw new Error('no card');
+    const elsewhere = PEOPLE.prod;
+    const before = h.slack.ephemerals({ user: PEOPLE.requester, channel: elsewhere }).length;
+    await h.client.click({
+      userId: PEOPLE.requester,
+      channelId: elsewhere,
+      ts,
+      action: 'Stop task',
+      message: shownMessage(copy),
+    });
+    const m = await told(PEOPLE.requester, elsewhere, before);
+    expect(m.text).toContain('belongs to a card in another channel');
+    expect(labels(ts)).not.toContain('Approve');
+
+    // A pending request's Approve copied elsewhere: refused the same way, nothing approved.
+    await click(PEOPLE.requester, ts, 'Stop task');
+    await waitFor(() => labels(ts).includes('Approve'), { what: 'Approve button' });
+    const pending = h.slack.message(ch, ts);
+    if (!pending) throw new Error('no card');
+    const beforeApprove = h.slack.ephemerals({ user: PEOPLE.approver, channel: elsewhere }).length;
+    await h.client.click({
+      userId: PEOPLE.approver,
+      channelId: elsewhere,
+      ts,
+      action: 'Approve',
+      message: shownMessage(pending),
+    });
+    const a = await told(PEOPLE.approver, elsewhere, beforeApprove);
+    expect(a.text).toContain('Approve refused');
+    expect(a.text).toContain('another channel');
+    expect(labels(ts)).toContain('Approve');
+    expect(h.aws.calls({ operation: 'StopTask' }).filter((c) => c.input.task === task.taskArn)).toEqual([]);
+    const refused = await refusals(f.id);
+    expect(refused.map((r) => r.actor.id)).toContain(PEOPLE.approver);
+    expect(
+      (await refusals()).some(
+        (r) => r.actor.id === PEOPLE.requester && r.reason?.includes('another channel'),
+      ),
+    ).toBe(true);
   });
 });
