@@ -3,13 +3,16 @@
  * response flow's policy functions and its cached user-group resolver (`src/requests/`).
  */
 
+import { detectorIdOf } from '../src/aws/coverage.js';
 import type { ActionName } from '../src/config.js';
 import type { AppContext } from '../src/context.js';
 import { EcsGuardError, ErrorCode } from '../src/errors.js';
+import { DetectorAccounts } from '../src/findings/members.js';
 import { actionsDeps } from '../src/requests/deps.js';
 import { canApprove, type Decision } from '../src/requests/policy.js';
 import { isChannelMember } from '../src/slack/channel-members.js';
 import { accountIdArg } from './args.js';
+import { awsCall } from './aws-call.js';
 
 /** `principals` undefined = anyone; otherwise the user must be listed or in a listed group. */
 export async function isAllowed(
@@ -86,16 +89,29 @@ export async function authoriseView(ctx: AppContext, userId: string, share: bool
 }
 
 /**
- * `--account`: a 12-digit id that is the home account or one of the configured member accounts
- * (policy `accounts`); anything else is refused before any AWS call (no AssumeRole into an
- * account someone typed). Undefined when the flag is absent.
+ * `--account`: a 12-digit id that is the home account, one of the policy's `accounts`, or a
+ * member of the administrator detector (ListMembers in the home account, the cached list pushed
+ * events are checked against: `DetectorAccounts`). Anything else is refused before any call in
+ * or into that account (no AssumeRole into an account someone typed). Undefined when absent.
  */
 export async function memberAccountArg(ctx: AppContext, v: string | undefined): Promise<string | undefined> {
   const id = accountIdArg(v);
   if (id === undefined || ctx.config.accounts.includes(id)) return id;
   if (id === (await ctx.aws.homeAccountId())) return id;
+  const region = ctx.config.homeRegion;
+  const where = `home account, ${region}`;
+  const gd = await ctx.aws.guardDuty({ region });
+  const detectorId = await awsCall('ListDetectors', where, () => detectorIdOf(gd, where));
+  const members = await awsCall('ListMembers', where, () =>
+    new DetectorAccounts({
+      redis: ctx.redis,
+      keys: ctx.keys,
+      homeAccountId: () => ctx.aws.homeAccountId(),
+    }).allowed(gd, detectorId, region),
+  );
+  if (members.has(id)) return id;
   throw new EcsGuardError(
     ErrorCode.NotAuthorized,
-    `--account ${id} is not a configured member account (policy: accounts)`,
+    `--account ${id} is not a configured member account (neither a GuardDuty member of the administrator nor in the policy's accounts)`,
   );
 }

@@ -173,6 +173,14 @@ describe('/ecs-guard: viewers, channel visibility, --share, --account, sample, d
     expect(h.aws.calls({ operation: 'AssumeRole' })).toEqual([]);
     const ok = textOf(await run(`coverage --account ${member}`, PEOPLE.approver));
     expect(ok).toContain('payments');
+    // A member of the administrator detector (ListMembers) is a member account too, policy or not.
+    const joined = '777788889999';
+    h.aws.state.addAccount(joined);
+    h.aws.state.ensureDetector(joined, 'us-east-1');
+    await h.guard.ctx.redis.del(h.guard.ctx.keys('detector-accounts', 'us-east-1')); // the 5-minute cache
+    const viaMembers = textOf(await run(`coverage --account ${joined}`, PEOPLE.approver));
+    expect(viaMembers).not.toContain('is not a configured member account');
+    expect(h.aws.calls({ operation: 'ListMembers' }).length).toBeGreaterThan(0);
   });
 
   it('sample needs an approver even when the policy lists the user as a requester', async () => {
