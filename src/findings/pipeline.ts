@@ -87,7 +87,18 @@ export class Pipeline {
       if (res.outcome === 'new') out.new++;
       else if (res.outcome === 'duplicate') out.duplicate++;
       else if (res.outcome === 'ignored-archived') out.ignored.push({ id: f.id, reason: 'archived' });
-      else {
+      else if (res.outcome === 'conflict') {
+        // Same id, another account, region or task: the stored finding keeps its own; refused.
+        this.deps.log.warn(
+          { findingId: f.id, source },
+          'finding update refused: it names another account, region or resource',
+        );
+        this.deps.metrics?.findingsRejected.inc({ reason: 'resource' });
+        out.ignored.push({
+          id: f.id,
+          reason: 'update would change the finding’s account, region or resource',
+        });
+      } else {
         out.updated++;
         if (res.cardId) await this.refresh(f, res.cardId);
       }

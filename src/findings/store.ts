@@ -15,7 +15,15 @@ export interface FindingRecord {
   ingestedAt: number;
 }
 
-export type IngestOutcome = 'new' | 'updated' | 'duplicate' | 'ignored-archived';
+export type IngestOutcome = 'new' | 'updated' | 'duplicate' | 'ignored-archived' | 'conflict';
+
+/**
+ * What must never change between updates of one finding: the account, region and detector that
+ * reported it and the resource (cluster, task) it is about. An "update" naming others is refused.
+ */
+export const identityOf = (
+  f: Pick<Finding, 'accountId' | 'region' | 'detectorId' | 'clusterArn' | 'taskArn'>,
+) => [f.accountId, f.region, f.detectorId ?? '', f.clusterArn ?? '', f.taskArn ?? ''].join('|');
 
 export interface IngestResult {
   outcome: IngestOutcome;
@@ -26,26 +34,38 @@ export interface IngestResult {
 
 // Atomic dedupe + enqueue. A new finding goes to its channel's outbox; a repeat with a higher
 // count, a later update or a changed archived flag replaces the stored data; anything else is a
-// duplicate (poll and push delivering the same finding, or a second replica).
+// duplicate (poll and push delivering the same finding, or a second replica). A repeat whose
+// identity (ARGV[11]: account, region, detector, resource) differs from the stored one is refused
+// as a conflict; records stored before the identity field get it from their data on first touch.
 const INGEST = `
 local exists = redis.call('EXISTS', KEYS[1])
 if exists == 0 then
   if ARGV[4] == '1' then return {'ignored-archived'} end
   redis.call('HSET', KEYS[1], 'data', ARGV[1], 'count', ARGV[2], 'updatedAtMs', ARGV[3], 'archived', ARGV[4],
-    'channel', ARGV[5], 'state', 'queued', 'gk', ARGV[8], 'ingestedAt', ARGV[9], 'm', ARGV[10])
+    'channel', ARGV[5], 'state', 'queued', 'gk', ARGV[8], 'ingestedAt', ARGV[9], 'm', ARGV[10], 'ident', ARGV[11])
   redis.call('ZADD', KEYS[2], ARGV[6], ARGV[7])
   redis.call('SADD', KEYS[3], ARGV[5])
   redis.call('SADD', KEYS[4], ARGV[7])
   redis.call('ZADD', KEYS[5], ARGV[9], ARGV[7])
   return {'new'}
 end
+local state = redis.call('HGET', KEYS[1], 'state') or 'queued'
+local card = redis.call('HGET', KEYS[1], 'cardId') or ''
+local ident = redis.call('HGET', KEYS[1], 'ident')
+if not ident then
+  local ok, old = pcall(cjson.decode, redis.call('HGET', KEYS[1], 'data') or '')
+  if ok and type(old) == 'table' then
+    local function s(v) if type(v) == 'string' then return v end return '' end
+    ident = s(old.accountId) .. '|' .. s(old.region) .. '|' .. s(old.detectorId) .. '|' .. s(old.clusterArn) .. '|' .. s(old.taskArn)
+    redis.call('HSET', KEYS[1], 'ident', ident)
+  end
+end
+if ident and ident ~= ARGV[11] then return {'conflict', state, card} end
 local oc = tonumber(redis.call('HGET', KEYS[1], 'count') or '0')
 local ou = tonumber(redis.call('HGET', KEYS[1], 'updatedAtMs') or '0')
 local oa = redis.call('HGET', KEYS[1], 'archived')
 local nc = tonumber(ARGV[2])
 local nu = tonumber(ARGV[3])
-local state = redis.call('HGET', KEYS[1], 'state') or 'queued'
-local card = redis.call('HGET', KEYS[1], 'cardId') or ''
 if nc > oc or (nc == oc and nu > ou) or (oa ~= ARGV[4] and nu >= ou) then
   redis.call('HSET', KEYS[1], 'data', ARGV[1], 'count', ARGV[2], 'updatedAtMs', ARGV[3], 'archived', ARGV[4],
     'm', ARGV[10])
@@ -124,6 +144,7 @@ export class FindingStore {
       groupKey,
       String(now),
       JSON.stringify(memberOf(f)),
+      identityOf(f),
     )) as string[];
     return {
       outcome: res[0] as IngestOutcome,
