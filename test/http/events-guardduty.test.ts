@@ -28,7 +28,10 @@ const cardsFor = (h: Harness, id: string) =>
 
 /** Waits until every hint was verified and the outbox had time to post what it would. */
 async function settled(h: Harness): Promise<void> {
-  await waitFor(async () => (await h.guard.ctx.pushes.waiting(REGION)) === 0, { what: 'hints verified' });
+  await waitFor(async () => (await h.guard.ctx.pushes.waiting(REGION)) === 0, {
+    what: 'hints verified',
+    timeoutMs: 40_000,
+  });
   await new Promise((r) => setTimeout(r, 600));
 }
 
@@ -207,7 +210,7 @@ describe('POST /events/guardduty: a push is a hint, verified with GetFindings', 
     await h.guard.ctx.poller.poll(REGION);
     // …so the real (lower-severity) finding is first in line, and its card is the next one posted.
     expect(await h.guard.ctx.findings.backlog(PEOPLE.alerts)).toBeLessThanOrEqual(1);
-    await waitFor(() => cardsFor(h, real.id)[0], { what: 'card of the real finding' });
+    await waitFor(() => cardsFor(h, real.id)[0], { what: 'card of the real finding', timeoutMs: 30_000 });
     expect(
       h.slack
         .messages(PEOPLE.alerts)
@@ -218,7 +221,7 @@ describe('POST /events/guardduty: a push is a hint, verified with GetFindings', 
     await settled(h);
     expect(h.slack.messages(PEOPLE.alerts)).toHaveLength(posted + 1);
     expect(await metric(h, 'unknown')).toBeGreaterThanOrEqual(statuses.filter((s) => s === 202).length);
-  }, 60_000);
+  }, 120_000);
 });
 
 /** A POST written by hand (headers first, body parts later or never) to see what the server does. */
