@@ -123,7 +123,7 @@ export function sandboxEnv(p: {
 }
 
 async function dropKeys(url: string, prefix: string): Promise<void> {
-  const r = createRedis(url, { name: 'ecs-guard-sandbox-cleanup' });
+  const r = createRedis({ redisUrl: url }, { name: 'ecs-guard-sandbox-cleanup' });
   r.on('error', () => {});
   try {
     await dropPrefix(r, prefix);

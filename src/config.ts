@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { EcsGuardError, ErrorCode } from './errors.js';
 import type { SeverityLabel } from './findings/model.js';
+import { hashTagOf } from './redis-slot.js';
 
 /**
  * Actions a policy governs whose defaults are fixed here. Any other remediation in
@@ -98,6 +99,11 @@ export interface Config {
   approvalTtlSeconds: number;
   routes: RouteRule[];
   redisUrl: string;
+  /**
+   * REDIS_CLUSTER_NODES: Redis Cluster start-up nodes; when set every connection is an ioredis
+   * Cluster (credentials and TLS from `redisUrl`).
+   */
+  redisClusterNodes?: { host: string; port: number }[];
   /** Prefix for every Redis key and BullMQ queue (lets several deployments or test files share a Redis). */
   redisPrefix: string;
   port: number;
@@ -243,6 +249,24 @@ const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, { message: 'must be a redis:// or rediss:// URL' })
     .optional(),
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((n) => n.trim())
+        .filter(Boolean),
+    )
+    .refine((nodes) => nodes.length > 0 && nodes.every((n) => /^[\w.-]+:\d{1,5}$/.test(n)), {
+      message: 'must be host:port pairs separated by commas, e.g. node-1:6379,node-2:6379',
+    })
+    .transform((nodes) =>
+      nodes.map((n) => {
+        const i = n.lastIndexOf(':');
+        return { host: n.slice(0, i), port: Number(n.slice(i + 1)) };
+      }),
+    )
+    .optional(),
   PORT: intIn(0, 65_535).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   NODE_ENV: z.string().optional(),
@@ -362,6 +386,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile = read
       'ECS_GUARD_AUDIT_HMAC_KEY: is required in production (NODE_ENV=production); at least 32 random characters, e.g. `openssl rand -hex 32`',
     );
   }
+  // In Redis Cluster an operation's keys (a Lua script's, a MULTI's, BullMQ's) must share one hash
+  // slot; the prefix's hash tag is what makes every ecs-guard key hash alike.
+  if (e.REDIS_CLUSTER_NODES && e.ECS_GUARD_REDIS_PREFIX && !hashTagOf(e.ECS_GUARD_REDIS_PREFIX)) {
+    problems.push(
+      `ECS_GUARD_REDIS_PREFIX: must contain a hash tag such as {${e.ECS_GUARD_REDIS_PREFIX.replace(/[{}]/g, '') || 'ecs-guard'}} ` +
+        'when REDIS_CLUSTER_NODES is set: without one, the keys of one operation would land in different hash slots',
+    );
+  }
   if (e.ECS_GUARD_EXTERNAL_ID && !e.ECS_GUARD_MEMBER_ROLE) {
     problems.push('ECS_GUARD_MEMBER_ROLE: is required when ECS_GUARD_EXTERNAL_ID is set');
   }
@@ -441,7 +473,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile = read
       minSeverity: r.minSeverity ? severityLabelOf(r.minSeverity) : undefined,
     })),
     redisUrl: e.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    redisPrefix: e.ECS_GUARD_REDIS_PREFIX ?? 'ecs-guard',
+    redisClusterNodes: e.REDIS_CLUSTER_NODES,
+    redisPrefix: e.ECS_GUARD_REDIS_PREFIX ?? (e.REDIS_CLUSTER_NODES ? '{ecs-guard}' : 'ecs-guard'),
     port: e.PORT ?? 3000,
     logLevel: e.LOG_LEVEL ?? 'info',
     consoleUrl: e.ECS_GUARD_CONSOLE_URL ?? 'https://console.aws.amazon.com',

@@ -22,7 +22,7 @@ export interface ActionWorkerOptions {
  * are idempotent, so it completes once.
  */
 export function startActionWorker(ctx: AppContext, opts: ActionWorkerOptions = {}): Service[] {
-  const connection = createRedis(ctx.config.redisUrl, { blocking: true, name: 'ecs-guard-action-worker' });
+  const connection = createRedis(ctx.config, { blocking: true, name: 'ecs-guard-action-worker' });
   const lockDuration = opts.lockDurationMs ?? 15_000;
   const worker = new Worker<ActionJobData>(
     QUEUE.actions,

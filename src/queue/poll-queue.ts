@@ -36,7 +36,7 @@ export async function schedulePolls(queue: Queue, regions: string[], pollSeconds
 
 /** Runs polls. Concurrency 1 per replica; a region's poll is one job, so it never overlaps itself. */
 export function startPollWorker(ctx: AppContext): Worker {
-  const connection = createRedis(ctx.config.redisUrl, { blocking: true, name: 'ecs-guard-poll-worker' });
+  const connection = createRedis(ctx.config, { blocking: true, name: 'ecs-guard-poll-worker' });
   const worker = new Worker(
     QUEUE.poll,
     async (job) => {

@@ -15,17 +15,17 @@ import {
   startBotProcess,
   startEmulators,
 } from '../helpers/harness.js';
-import { testRedis } from '../helpers/redis.js';
+import { REDIS_MODES, testRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
 import { accountedIds, asEvents, expectEachFindingPostedOnce, seedFindings } from './drill-helpers.js';
 
 // Two replicas of the built bot on one Redis: both receive every finding (EventBridge delivering
 // to each), both drain the outboxes, both take clicks. Each finding is posted once, each
-// approved action runs once.
-describe('drill: two bot processes on one Redis', () => {
+// approved action runs once. On standalone Redis and on a three-master Redis Cluster.
+describe.each(REDIS_MODES)('drill: two bot processes on one Redis (%s)', (mode) => {
   let emus: Emulators;
   let bots: BotProcess[] = [];
-  const redis = testRedis();
+  const redis = testRedis(mode);
   let findings: FindingStore;
   let cards: CardStore;
 
@@ -33,7 +33,7 @@ describe('drill: two bot processes on one Redis', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ecs-guard-drill-'));
     const policy = join(dir, 'policy.yaml');
     writeFileSync(policy, `routes:\n  - channel: ${PEOPLE.prod}\n    clusters: ["prod-*"]\n`);
-    emus = await startEmulators({ env: { ECS_GUARD_CONFIG: policy, LOG_LEVEL: 'warn' } });
+    emus = await startEmulators({ env: { ECS_GUARD_CONFIG: policy, LOG_LEVEL: 'warn' }, redis: mode });
     bots = await Promise.all([startBotProcess(emus.env), startBotProcess(emus.env)]);
     const keys = keyspace(emus.prefix);
     findings = new FindingStore(redis, keys, Date.now);

@@ -6,6 +6,7 @@ import { makeFinding } from '../../sandbox/aws/index.js';
 import type { Finding } from '../../src/findings/model.js';
 import { normaliseFinding } from '../../src/findings/normalise.js';
 import { type Harness, PEOPLE, startHarness } from '../helpers/harness.js';
+import { REDIS_MODES } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
 
 const TYPES: [string, number][] = [
@@ -17,7 +18,8 @@ const TYPES: [string, number][] = [
 
 // A worm across many tasks: 1,000 findings into two channels. Slack's pace is physics, so the
 // outbox must group, never exceed 1 post/s/channel, cause no 429 and account for every finding.
-describe('a 1,000-finding burst across two channels', () => {
+// On standalone Redis and on a three-master Redis Cluster (every operation within one hash slot).
+describe.each(REDIS_MODES)('a 1,000-finding burst across two channels (%s Redis)', (mode) => {
   let h: Harness;
   const findings: Finding[] = [];
 
@@ -25,7 +27,7 @@ describe('a 1,000-finding burst across two channels', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ecs-guard-'));
     const policy = join(dir, 'policy.yaml');
     writeFileSync(policy, `routes:\n  - channel: ${PEOPLE.prod}\n    clusters: ["prod-*"]\n`);
-    h = await startHarness({ env: { ECS_GUARD_CONFIG: policy } });
+    h = await startHarness({ env: { ECS_GUARD_CONFIG: policy }, redis: mode });
     const tasks = [
       ...h.estate.services.web!.tasks,
       ...h.estate.services.api!.tasks,
@@ -45,6 +47,8 @@ describe('a 1,000-finding burst across two channels', () => {
   });
 
   it('paces, groups, prioritises and accounts for every finding', async () => {
+    // The bot really runs on the mode under test.
+    expect(h.guard.ctx.redis.constructor.name).toBe(mode === 'cluster' ? 'Cluster' : 'Redis');
     const res = await h.guard.ctx.pipeline.ingest(findings, 'push');
     expect(res.new).toBe(1000);
 

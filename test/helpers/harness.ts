@@ -5,7 +5,7 @@ import { type SlackEmulator, SlackTestClient, startSlackEmulator } from '../../s
 import { createEcsGuard, type EcsGuard, type EcsGuardOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
-import { dropPrefix, REDIS_URL, testPrefix, testRedis } from './redis.js';
+import { dropPrefix, type RedisMode, redisEnv, testPrefix, testRedis } from './redis.js';
 
 export type { BotProcess } from '../../sandbox/bot-process.js';
 export { freePort } from '../../sandbox/free-port.js';
@@ -35,8 +35,9 @@ export interface Emulators {
 
 /** Starts the AWS and Slack emulators with a seeded estate and returns the bot's environment. */
 export async function startEmulators(
-  opts: { env?: Record<string, string>; region?: string } = {},
+  opts: { env?: Record<string, string>; region?: string; redis?: RedisMode } = {},
 ): Promise<Emulators> {
+  const mode = opts.redis ?? 'standalone';
   const region = opts.region ?? 'us-east-1';
   const aws = await startAwsEmulator();
   const estate = seedEstate(aws.state, { regions: [region, 'eu-west-1'] });
@@ -53,7 +54,7 @@ export async function startEmulators(
     ],
     groups: [{ id: PEOPLE.approverGroup, handle: 'sec-approvers', users: [PEOPLE.groupApprover] }],
   });
-  const prefix = testPrefix('h');
+  const prefix = testPrefix('h', mode);
   const env: Record<string, string> = {
     ...emulatorEnv({ slack, aws, estate }),
     SLACK_ALERT_CHANNEL: PEOPLE.alerts,
@@ -63,7 +64,7 @@ export async function startEmulators(
     ECS_GUARD_REGIONS: region,
     ECS_GUARD_INGEST_TOKEN: INGEST_TOKEN,
     ECS_GUARD_REDIS_PREFIX: prefix,
-    REDIS_URL,
+    ...redisEnv(mode),
     PORT: '0',
     LOG_LEVEL: 'silent',
     AWS_REGION: region,
@@ -77,7 +78,7 @@ export async function startEmulators(
     env,
     async close() {
       await Promise.allSettled([aws.close(), slack.close()]);
-      const r = testRedis();
+      const r = testRedis(mode);
       await dropPrefix(r, prefix);
       await r.quit();
     },
@@ -93,7 +94,7 @@ export interface Harness extends Emulators {
 
 /** The bot in this process (fast, inspectable) against the emulators and real Redis. */
 export async function startHarness(
-  opts: { env?: Record<string, string>; region?: string; guard?: EcsGuardOptions } = {},
+  opts: { env?: Record<string, string>; region?: string; redis?: RedisMode; guard?: EcsGuardOptions } = {},
 ): Promise<Harness> {
   const emus = await startEmulators(opts);
   const config = loadConfig(emus.env);
