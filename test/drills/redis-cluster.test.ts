@@ -40,7 +40,7 @@ describe('drill: Redis Cluster', () => {
     expect(results.map((r) => r.seq).sort((x, y) => x - y)).toEqual(
       Array.from({ length: 200 }, (_, i) => i + 1),
     );
-    expect(await t2.verify()).toEqual({ ok: true, checked: 200 });
+    expect(await t2.verify()).toMatchObject({ ok: true, checked: 200 });
 
     // Remove a record in the middle, as someone with Redis access might: verify says so.
     const [, middle] = (await a.xrange(keys('audit'), '-', '+', 'COUNT', 2)) as [string, string[]][];
