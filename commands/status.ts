@@ -98,8 +98,14 @@ export const statusCommand: Subcommand = {
         : Promise.all([undefined, ...members].map((a) => accountStatus(ctx, a, home))),
       Promise.all(
         ctx.config.regions.map(async (region) => {
-          const p = await ctx.poller.lastPoll(region);
-          return p ? { region, at: p.at, lagMs: now - p.at, listed: p.listed, new: p.new } : { region };
+          const [p, h] = await Promise.all([ctx.poller.lastPoll(region), ctx.poller.health(region)]);
+          const failing =
+            h?.failingSince !== undefined
+              ? { failingForMs: now - h.failingSince, lastError: h.lastError, failures: h.failures }
+              : {};
+          return p
+            ? { region, at: p.at, lagMs: now - p.at, listed: p.listed, new: p.new, ...failing }
+            : { region, ...failing };
         }),
       ),
       Promise.all(queues.map(([name, q]) => queueStatus(name, q))),

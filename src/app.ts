@@ -15,6 +15,7 @@ import { ingestHealthEvents } from './coverage/health-events.js';
 import { EcsGuardError, ErrorCode } from './errors.js';
 import { DetectorAccounts } from './findings/members.js';
 import { Pipeline } from './findings/pipeline.js';
+import { failingForMs, PollHealthStore } from './findings/poll-health.js';
 import { Poller } from './findings/poller.js';
 import { PushVerifier } from './findings/push-verifier.js';
 import { FindingStore } from './findings/store.js';
@@ -134,7 +135,9 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
   const renderer = new CardRenderer(cards, findings, { consoleUrl: config.consoleUrl });
   const details = new FindingDetails({ redis, keys, cards, findings, slack, log, clock });
   const pipeline = new Pipeline({ findings, cards, config, log, metrics });
+  const pollHealth = new PollHealthStore(redis, keys, clock);
   const poller = new Poller({
+    health: pollHealth,
     aws,
     redis,
     keys,
@@ -223,6 +226,38 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
       },
     },
     metrics,
+    {
+      // A failing poll keeps /readyz at 200: clicks and pushed findings still work, and neither a
+      // restart nor leaving the load balancer fixes a role that lacks guardduty:ListFindings. It
+      // shows here, in the poll gauges, in /ecs-guard status and as a notice in the alert channel.
+      degraded: async () => {
+        const now = clock();
+        const all = await pollHealth.all(config.pollSeconds > 0 ? config.regions : []);
+        for (const h of all) {
+          metrics.pollHealthy.set({ region: h.region }, h.failingSince === undefined ? 1 : 0);
+          metrics.pollFailingSeconds.set({ region: h.region }, failingForMs(h, now) / 1000);
+          if (h.lastSuccessAt) metrics.pollLastSuccess.set({ region: h.region }, h.lastSuccessAt / 1000);
+        }
+        const failing = all.filter((h) => h.failingSince !== undefined);
+        return {
+          degraded: failing.map((h) => `poll:${h.region}`),
+          ...(failing.length
+            ? {
+                poll: Object.fromEntries(
+                  failing.map((h) => [
+                    h.region,
+                    {
+                      failingForSeconds: Math.round(failingForMs(h, now) / 1000),
+                      lastSuccessAt: h.lastSuccessAt ? new Date(h.lastSuccessAt).toISOString() : null,
+                      lastError: h.lastError,
+                    },
+                  ]),
+                ),
+              }
+            : {}),
+        };
+      },
+    },
   );
 
   const boltLogger = { ...slackLogger(log), getLevel: () => LogLevel.INFO };

@@ -87,6 +87,8 @@ export interface Config {
   contextVisibility: 'thread' | 'ephemeral';
   minSeverity: SeverityLabel;
   pollSeconds: number;
+  /** ECS_GUARD_POLL_ALERT_MINUTES: a region failing this long posts a notice (0 = never). */
+  pollAlertMinutes: number;
   /** Regions to poll and act in. */
   regions: string[];
   /** The bot's own (home / delegated-administrator) region; the first of `regions` unless AWS_REGION. */
@@ -210,6 +212,7 @@ const envSchema = z.object({
     .pipe(z.enum(SEVERITIES, { message: 'must be low, medium, high or critical' }))
     .optional(),
   ECS_GUARD_POLL_SECONDS: intIn(0, 86_400).optional(),
+  ECS_GUARD_POLL_ALERT_MINUTES: intIn(0, 10_080).optional(),
   ECS_GUARD_REGIONS: z
     .string()
     .transform((s) =>
@@ -461,6 +464,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile = read
     contextVisibility: policy.contextVisibility ?? 'thread',
     minSeverity: severityLabelOf(e.ECS_GUARD_MIN_SEVERITY ?? policy.minSeverity ?? 'medium'),
     pollSeconds: e.ECS_GUARD_POLL_SECONDS ?? 60,
+    pollAlertMinutes: e.ECS_GUARD_POLL_ALERT_MINUTES ?? 15,
     regions,
     homeRegion: e.AWS_REGION ?? (regions[0] as string),
     accounts: policy.accounts ?? [],

@@ -43,6 +43,12 @@ export interface Metrics {
   ready: Gauge;
   /** Each readiness check: 1 passing, 0 failing. */
   readinessCheck: Gauge<'check'>;
+  /** Per region: 1 while polls succeed (or none ran yet), 0 while failing; read from Redis at each scrape. */
+  pollHealthy: Gauge<'region'>;
+  /** Per region: seconds since the first failed poll after the last success (0 when healthy). */
+  pollFailingSeconds: Gauge<'region'>;
+  /** Per region: Unix time of the last successful poll. */
+  pollLastSuccess: Gauge<'region'>;
 }
 
 /**
@@ -165,6 +171,24 @@ export function createMetrics(opts: { defaultMetrics?: boolean; prefix?: string 
       name: `${p}readiness_check`,
       help: 'Each readiness check: 1 passing, 0 failing',
       labelNames: ['check'],
+      registers,
+    }),
+    pollHealthy: new Gauge({
+      name: `${p}poll_healthy`,
+      help: 'Per region: 1 while GuardDuty polls succeed, 0 while they fail',
+      labelNames: ['region'],
+      registers,
+    }),
+    pollFailingSeconds: new Gauge({
+      name: `${p}poll_failing_seconds`,
+      help: 'Per region: seconds the GuardDuty poll has been failing (0 when healthy)',
+      labelNames: ['region'],
+      registers,
+    }),
+    pollLastSuccess: new Gauge({
+      name: `${p}poll_last_success_timestamp_seconds`,
+      help: 'Per region: Unix time of the last successful GuardDuty poll',
+      labelNames: ['region'],
       registers,
     }),
   };

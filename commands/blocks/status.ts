@@ -19,6 +19,11 @@ export interface PollStatus {
   lagMs?: number;
   listed?: number;
   new?: number;
+  /** Set while polls fail: since the first failure after the last success. */
+  failingForMs?: number;
+  /** The last failure in words. */
+  lastError?: string;
+  failures?: number;
 }
 
 export interface QueueStatus {
@@ -64,9 +69,12 @@ export function buildStatusReply(s: StatusInput): Reply {
     return `*${a.accountId}*${a.home ? ' (home)' : ''} ${who}\n   detectors: ${dets || 'n/a'}`;
   });
   const pollLines = s.polls.map((p) =>
-    p.at === undefined
-      ? `• ${p.region}: ${s.pollSeconds === 0 ? `${checkStatus('OFF')} polling off` : `${checkStatus('WAITING')} no poll yet`}`
-      : `• ${p.region}: ${checkStatus(isLate(s, p) ? 'LATE' : 'OK')} last poll ${slackDate(p.at)} (${formatLag(p.lagMs ?? 0)} ago) · ${p.listed ?? 0} listed, ${p.new ?? 0} new`,
+    p.failingForMs !== undefined
+      ? `• ${p.region}: ${checkStatus('FAILED')} failing for ${formatLag(p.failingForMs)} (${p.failures ?? 0} attempt(s)) · ` +
+        `${p.at === undefined ? 'no successful poll yet' : `last successful poll ${slackDate(p.at)}`}\n   last error: ${mrkdwn(p.lastError ?? 'unknown', 600)}`
+      : p.at === undefined
+        ? `• ${p.region}: ${s.pollSeconds === 0 ? `${checkStatus('OFF')} polling off` : `${checkStatus('WAITING')} no poll yet`}`
+        : `• ${p.region}: ${checkStatus(isLate(s, p) ? 'LATE' : 'OK')} last poll ${slackDate(p.at)} (${formatLag(p.lagMs ?? 0)} ago) · ${p.listed ?? 0} listed, ${p.new ?? 0} new`,
   );
   const queueLines = s.queues.map((q) =>
     q.counts
@@ -75,7 +83,7 @@ export function buildStatusReply(s: StatusInput): Reply {
   );
   const problems =
     s.accounts.filter((a) => a.error || a.detectors.some((d) => !d.detectorId)).length +
-    s.polls.filter((p) => isLate(s, p)).length +
+    s.polls.filter((p) => isLate(s, p) || p.failingForMs !== undefined).length +
     s.queues.filter((q) => !q.counts).length;
   const overall = problems ? `:x: *UNHEALTHY*: ${problems} problem(s) below` : ':white_check_mark: *HEALTHY*';
   return {

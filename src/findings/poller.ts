@@ -5,6 +5,7 @@ import {
   ListFindingsCommand,
 } from '@aws-sdk/client-guardduty';
 import type { AwsClients } from '../aws/clients.js';
+import { describeAwsError } from '../aws/errors.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -12,6 +13,7 @@ import type { Keyspace, Redis } from '../redis.js';
 import { GD_BATCH, getFindings } from './get-findings.js';
 import type { SeverityLabel } from './model.js';
 import type { Pipeline } from './pipeline.js';
+import type { PollHealth, PollHealthStore } from './poll-health.js';
 import type { FindingStore } from './store.js';
 
 /** Each poll looks back this far before the cursor, so findings updated during a poll are not missed. */
@@ -21,6 +23,13 @@ export const FIRST_POLL_LOOKBACK_MS = 60 * 60_000;
 /** How often cards still open are re-read to notice findings archived in GuardDuty. */
 export const RECONCILE_EVERY_MS = 5 * 60_000;
 const DETECTOR_TTL_S = 3600;
+/** The first AWS call of a poll that failed, if one did. */
+interface PollStep {
+  failed?: string;
+}
+
+/** Pages whose GetFindings may be in flight at once while ListFindings pages on. */
+export const FETCH_WINDOW = 4;
 
 const MIN_SEVERITY: Record<SeverityLabel, number> = { Low: 1, Medium: 4, High: 7, Critical: 9 };
 
@@ -53,6 +62,8 @@ export class Poller {
       metrics?: Metrics;
       clock: Clock;
       minSeverity: SeverityLabel;
+      /** Where each poll's outcome is recorded (status, metrics, readiness, the alert notice). */
+      health?: PollHealthStore;
     },
   ) {}
 
@@ -66,10 +77,38 @@ export class Poller {
     return id;
   }
 
+  /** One poll of `region`; its outcome (success, or the failure in words) goes to the poll health. */
   async poll(region: string): Promise<PollResult> {
+    const step: PollStep = {};
+    try {
+      const result = await this.pollOnce(region, step);
+      if (result.detectorId) await this.deps.health?.recordSuccess(region);
+      else
+        await this.deps.health?.recordFailure(
+          region,
+          `no GuardDuty detector in ${region}: enable GuardDuty there, or remove the region from ECS_GUARD_REGIONS`,
+        );
+      return result;
+    } catch (err) {
+      const info = describeAwsError(err, { operation: step.failed });
+      await this.deps.health
+        ?.recordFailure(region, step.failed ? `${step.failed}: ${info.message}` : info.message)
+        .catch((e: Error) => this.deps.log.warn({ err: e.message, region }, 'could not record poll failure'));
+      throw err;
+    }
+  }
+
+  private async pollOnce(region: string, step: PollStep): Promise<PollResult> {
     const { aws, redis, keys, clock, pipeline, metrics, log } = this.deps;
+    // Notes which AWS call failed first, for the words of the failure.
+    const failedAt =
+      (operation: string) =>
+      (err: unknown): never => {
+        step.failed ??= operation;
+        throw err;
+      };
     const gd = await aws.guardDuty({ region });
-    const detectorId = await this.detectorId(gd, region);
+    const detectorId = await this.detectorId(gd, region).catch(failedAt('ListDetectors'));
     const started = clock();
     const cursorKey = keys('poll', 'cursor', region);
     const cursor = Number((await redis.get(cursorKey)) ?? started - FIRST_POLL_LOOKBACK_MS);
@@ -96,30 +135,48 @@ export class Poller {
     };
     let next: string | undefined;
     let newest = cursor;
+    // ListFindings pages one after another (each needs the last NextToken), while each page's
+    // GetFindings runs beside the next ListFindings, so a burst pays AWS latency about once per
+    // page instead of twice. Pages are still ingested in order, and at most FETCH_WINDOW pages
+    // are in flight (bounded memory).
+    const ingested: Promise<void>[] = [];
+    let chain: Promise<void> = Promise.resolve();
     do {
-      const page = await gd.send(
-        new ListFindingsCommand({
-          DetectorId: detectorId,
-          FindingCriteria: { Criterion: criterion },
-          SortCriteria: { AttributeName: 'updatedAt', OrderBy: 'ASC' },
-          MaxResults: GD_BATCH,
-          NextToken: next,
-        }),
-      );
+      const page = await gd
+        .send(
+          new ListFindingsCommand({
+            DetectorId: detectorId,
+            FindingCriteria: { Criterion: criterion },
+            SortCriteria: { AttributeName: 'updatedAt', OrderBy: 'ASC' },
+            MaxResults: GD_BATCH,
+            NextToken: next,
+          }),
+        )
+        .catch(failedAt('ListFindings'));
       const ids = page.FindingIds ?? [];
       result.listed += ids.length;
       if (ids.length) {
-        const raws = (await getFindings(gd, detectorId, ids)).findings;
-        result.fetched += raws.length;
-        const res = await pipeline.ingestRaw(raws, 'poll');
-        result.new += res.new;
-        result.updated += res.updated;
-        for (const f of raws) newest = Math.max(newest, Date.parse(f.UpdatedAt ?? '') || 0);
+        const got = getFindings(gd, detectorId, ids).catch(failedAt('GetFindings'));
+        const previous = chain;
+        chain = (async () => {
+          const [res] = await Promise.all([got, previous]);
+          const raws = res.findings;
+          result.fetched += raws.length;
+          const r = await pipeline.ingestRaw(raws, 'poll');
+          result.new += r.new;
+          result.updated += r.updated;
+          for (const f of raws) newest = Math.max(newest, Date.parse(f.UpdatedAt ?? '') || 0);
+        })();
+        // A failure surfaces through the final await; this only keeps Node from calling it unhandled.
+        chain.catch(() => {});
+        ingested.push(chain);
+        if (ingested.length >= FETCH_WINDOW) await ingested.shift();
       }
       next = page.NextToken || undefined;
     } while (next);
+    await chain;
 
-    result.reconciled = await this.reconcile(gd, detectorId, region);
+    result.reconciled = await this.reconcile(gd, detectorId, region).catch(failedAt('GetFindings'));
     // The cursor never passes "now" (clock skew between us and GuardDuty is covered by the overlap).
     result.cursor = Math.min(Math.max(newest, cursor), started);
     await redis.set(cursorKey, String(result.cursor));
@@ -149,6 +206,11 @@ export class Poller {
       n += (await pipeline.ingestRaw(got, 'poll')).updated;
     }
     return n;
+  }
+
+  /** How polling of `region` is doing (last success, failing since, last error). */
+  async health(region: string): Promise<PollHealth | undefined> {
+    return this.deps.health?.get(region);
   }
 
   async lastPoll(region: string): Promise<(PollResult & { at: number }) | undefined> {

@@ -82,29 +82,43 @@ export function registerHealthRoutes(
   router: RouteTarget,
   checks: HealthChecks,
   metrics: Pick<Metrics, 'registry' | 'ready' | 'readinessCheck'>,
-  opts: { timeoutMs?: number } = {},
+  opts: {
+    timeoutMs?: number;
+    /**
+     * What works but not fully (e.g. polling failing in a region): shown in /readyz's body under
+     * `degraded` with details, without changing its status, and run before each /metrics scrape.
+     */
+    degraded?: () => Promise<{ degraded: string[]; [detail: string]: unknown }>;
+  } = {},
 ): void {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
+  const degraded = async () => {
+    try {
+      return (await opts.degraded?.()) ?? {};
+    } catch (err) {
+      return { degraded: ['unknown'], degradedError: safeReason(err) };
+    }
+  };
 
   router.get('/healthz', (_req, res) => {
     res.set('Cache-Control', 'no-store').status(200).json({ status: 'ok' });
   });
 
   router.get('/readyz', async (_req, res) => {
-    const r = await checkReadiness(checks, timeoutMs);
+    const [r, more] = await Promise.all([checkReadiness(checks, timeoutMs), degraded()]);
     res
       .set('Cache-Control', 'no-store')
       .status(r.ready ? 200 : 503)
       .json(
         r.ready
-          ? { status: 'ok', checks: r.checks }
-          : { status: 'unavailable', failing: r.failing, checks: r.checks },
+          ? { status: 'ok', checks: r.checks, ...more }
+          : { status: 'unavailable', failing: r.failing, checks: r.checks, ...more },
       );
   });
 
   router.get('/metrics', async (_req, res) => {
     // Readiness is worked out at each scrape, so the gauge is current even when nothing polls /readyz.
-    const r = await checkReadiness(checks, timeoutMs);
+    const [r] = await Promise.all([checkReadiness(checks, timeoutMs), degraded()]);
     metrics.ready.set(r.ready ? 1 : 0);
     for (const [name, c] of Object.entries(r.checks))
       metrics.readinessCheck.set({ check: name }, c.ok ? 1 : 0);

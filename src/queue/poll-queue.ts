@@ -1,6 +1,8 @@
 import { type Queue, Worker } from 'bullmq';
 import type { AppContext } from '../context.js';
 import { watchCoverage } from '../coverage/watch.js';
+import { PollAlerts } from '../findings/poll-alerts.js';
+import { PollHealthStore } from '../findings/poll-health.js';
 import { createRedis } from '../redis.js';
 import { QUEUE } from './names.js';
 
@@ -37,12 +39,24 @@ export async function schedulePolls(queue: Queue, regions: string[], pollSeconds
 /** Runs polls. Concurrency 1 per replica; a region's poll is one job, so it never overlaps itself. */
 export function startPollWorker(ctx: AppContext): Worker {
   const connection = createRedis(ctx.config, { blocking: true, name: 'ecs-guard-poll-worker' });
+  const alerts = new PollAlerts({
+    health: new PollHealthStore(ctx.redis, ctx.keys, ctx.clock),
+    redis: ctx.redis,
+    keys: ctx.keys,
+    slack: ctx.slack,
+    channel: ctx.config.slack.alertChannel,
+    alertMinutes: ctx.config.pollAlertMinutes,
+    clock: ctx.clock,
+    log: ctx.log,
+  });
   const worker = new Worker(
     QUEUE.poll,
     async (job) => {
       const region = String(job.data.region);
       try {
         const result = await ctx.poller.poll(region);
+        // The alert-channel notice follows every attempt: posted, updated or cleared (never throws).
+        await alerts.sync(region);
         // Coverage changes ride on the same schedule; their failure must not fail the findings poll.
         await watchCoverage(ctx, region).catch((err: unknown) =>
           ctx.log.warn({ err: (err as Error).message, region }, 'coverage watch failed'),
@@ -51,6 +65,7 @@ export function startPollWorker(ctx: AppContext): Worker {
       } catch (err) {
         ctx.metrics.pollRuns.inc({ region, outcome: 'error' });
         ctx.log.warn({ err, region, attempt: job.attemptsMade + 1 }, 'poll failed');
+        await alerts.sync(region);
         throw err;
       }
     },

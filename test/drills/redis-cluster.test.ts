@@ -50,8 +50,8 @@ describe('drill: Redis Cluster', () => {
   });
 
   it('approvals: exactly one of 20 racing approvals from two replicas wins', async () => {
-    const s1 = new RequestStore(a, keys, () => now);
-    const s2 = new RequestStore(b, keys, () => now);
+    const s1 = new RequestStore(a, keys, () => now, KEY);
+    const s2 = new RequestStore(b, keys, () => now, KEY);
     const r: ActionRequest = {
       requestId: newRequestId(),
       action: 'stop-task',

@@ -126,6 +126,7 @@ export async function startHarness(
 export function startBotProcess(env: Record<string, string>, port = 0): Promise<BotProcess> {
   return startBuiltBot(
     { ...env, LOG_LEVEL: env.LOG_LEVEL === 'silent' ? 'info' : (env.LOG_LEVEL ?? 'info') },
-    { port },
+    // Two cores shared by many processes: a cold start can take well over 20 s.
+    { port, healthTimeoutMs: 60_000 },
   );
 }
