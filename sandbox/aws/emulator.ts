@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { callLatency, type LatencySpec } from '../latency.js';
 import { AwsServiceError } from './aws-error.js';
 import { type CallFilter, CallLog, type CallRecord } from './call-log.js';
 import { ECS_TARGET_PREFIX, handleEcs } from './ecs.js';
@@ -23,6 +24,8 @@ export interface AwsEmulatorOptions {
   secretAccessKey?: string;
   /** epoch ms; drives timestamps, session expiry */
   now?: () => number;
+  /** Per-call latency (sandbox/latency.ts); none by default. */
+  latency?: LatencySpec;
 }
 
 export interface AwsEmulator {
@@ -260,16 +263,18 @@ export async function startAwsEmulator(opts: AwsEmulatorOptions = {}): Promise<A
   }
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    respond(req).then(
-      (r) => {
-        res.writeHead(r.status, { ...r.headers, 'content-length': String(Buffer.byteLength(r.body)) });
-        res.end(r.body);
-      },
-      (err: unknown) => {
-        res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end(String(err));
-      },
-    );
+    callLatency(opts.latency)
+      .then(() => respond(req))
+      .then(
+        (r) => {
+          res.writeHead(r.status, { ...r.headers, 'content-length': String(Buffer.byteLength(r.body)) });
+          res.end(r.body);
+        },
+        (err: unknown) => {
+          res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end(String(err));
+        },
+      );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

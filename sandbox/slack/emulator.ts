@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Clock, systemClock } from '../../src/clock.js';
+import { callLatency, type LatencySpec } from '../latency.js';
 import { Faults } from './faults.js';
 import { decodeJsonFields } from './message-rules.js';
 import { ChannelPacer, maxInWindow, type PacingOptions } from './pacing.js';
@@ -36,6 +37,8 @@ export interface SlackEmulatorOptions {
   groups?: Array<{ id?: string; handle?: string; users: string[] }>;
   /** Create unknown `C…`/`G…` channels on first use instead of answering channel_not_found (sandbox). */
   autoCreateChannels?: boolean;
+  /** Per-call latency (sandbox/latency.ts); none by default. */
+  latency?: LatencySpec;
 }
 
 export interface RecordedCall {
@@ -201,10 +204,12 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions = {}): Promi
   };
 
   const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) json(res, { status: 500, body: { ok: false, error: 'internal_error' } });
-      else res.destroy(err as Error);
-    });
+    callLatency(opts.latency)
+      .then(() => handle(req, res))
+      .catch((err: unknown) => {
+        if (!res.headersSent) json(res, { status: 500, body: { ok: false, error: 'internal_error' } });
+        else res.destroy(err as Error);
+      });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
