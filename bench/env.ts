@@ -12,11 +12,21 @@ import {
   startAwsEmulator,
 } from '../sandbox/aws/index.js';
 import { emulatorEnv } from '../sandbox/emulator-env.js';
+import { AWS_LATENCY, parseLatency, SLACK_LATENCY } from '../sandbox/latency.js';
 import { dropPrefix } from '../sandbox/redis-keys.js';
 import { type SlackEmulator, startSlackEmulator } from '../sandbox/slack/index.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const REGION = 'us-east-1';
+
+/**
+ * Per-call latency of the emulators in the bench (on by default, unlike the tests): AWS 50–200 ms,
+ * Slack 100–300 ms (sandbox/latency.ts); BENCH_AWS_LATENCY / BENCH_SLACK_LATENCY = MIN-MAX ms, or 0.
+ */
+export const BENCH_LATENCY = {
+  aws: parseLatency(process.env.BENCH_AWS_LATENCY, AWS_LATENCY),
+  slack: parseLatency(process.env.BENCH_SLACK_LATENCY, SLACK_LATENCY),
+};
 
 /** Slack people and channels of every bench run (same ids as the test harness). */
 export const PEOPLE = {
@@ -51,7 +61,7 @@ export interface BenchEnvOptions {
  * routes to two channels, a unique Redis prefix (dropped on close) and the bot's environment.
  */
 export async function startBenchEnv(opts: BenchEnvOptions = {}): Promise<BenchEnv> {
-  const aws = await startAwsEmulator();
+  const aws = await startAwsEmulator({ latency: BENCH_LATENCY.aws });
   const estate = seedEstate(aws.state, { regions: [REGION, 'eu-west-1'] });
   const member = estate.memberAccountId;
   const extra = [
@@ -77,6 +87,7 @@ export async function startBenchEnv(opts: BenchEnvOptions = {}): Promise<BenchEn
     ...extra,
   ];
   const slack = await startSlackEmulator({
+    latency: BENCH_LATENCY.slack,
     users: [
       { id: PEOPLE.requester, name: 'rita' },
       { id: PEOPLE.approver, name: 'alice' },

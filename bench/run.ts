@@ -6,6 +6,7 @@ import { type AuditScaleResult, runAuditScale } from './audit-scale.js';
 import { runEcsGuardBurst } from './burst.js';
 import type { BurstResult } from './burst-result.js';
 import { type ClicksResult, runClicks } from './clicks.js';
+import { BENCH_LATENCY } from './env.js';
 import { runNaiveBurst } from './naive.js';
 import { ratio } from './stats.js';
 
@@ -28,7 +29,7 @@ interface Plan {
 }
 
 const FULL: Plan = {
-  bursts: [5000, 10_000],
+  bursts: [1000, 10_000, 50_000],
   burstCapMs: 300_000,
   naiveCapMs: 60_000,
   clicks: 1000,
@@ -166,6 +167,8 @@ async function main(): Promise<void> {
   const results: Record<string, unknown> = {
     startedAt: new Date().toISOString(),
     quick,
+    // Emulator latency per call (ms), from BENCH_AWS_LATENCY / BENCH_SLACK_LATENCY.
+    latency: BENCH_LATENCY,
     machine: {
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model,
