@@ -1,10 +1,10 @@
 /** The answer of `/ecs-guard suppressions`: active suppressions, each with **Remove**. Pure. */
+import { REMOVE_SUPPRESSION_ACTION } from '../../src/remediations/suppress.js';
 import { button, confirmDialog, context, header, section, slackDate } from '../../src/slack/blocks/parts.js';
 import { mrkdwn, principalMention } from '../../src/slack/mrkdwn.js';
 import type { Suppression } from '../../src/suppressions/store.js';
 import type { Reply } from '../types.js';
 
-export const REMOVE_SUPPRESSION_ACTION = 'suppression_remove';
 const MAX_SHOWN = 20;
 const TEXT_BUDGET = 9_000;
 

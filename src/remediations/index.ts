@@ -7,9 +7,17 @@ import { archive } from './archive.js';
 import { disableMonitoring, enableMonitoring } from './cluster-monitoring.js';
 import { redeploy } from './redeploy.js';
 import { stopTask } from './stop-task.js';
+import { suppress } from './suppress.js';
 import type { Remediation, RemediationButton } from './types.js';
 
-export const REMEDIATIONS = [stopTask, archive, enableMonitoring, disableMonitoring, redeploy] as const;
+export const REMEDIATIONS = [
+  stopTask,
+  archive,
+  enableMonitoring,
+  disableMonitoring,
+  redeploy,
+  suppress,
+] as const;
 
 /** The one vocabulary: a remediation's name (request `action`, job name, audit `action`). */
 export type RemediationName = (typeof REMEDIATIONS)[number]['name'];

@@ -137,3 +137,48 @@ export async function cancelRequest(ctx: AppContext, requestId: string, by: Audi
   ctx.metrics.actions.inc({ action: t.request.action, outcome: 'rejected' });
   return true;
 }
+
+/**
+ * The undo (Restore) of an executed request, decided once (`claimRestore`): a new request of mode
+ * `undo` whose input is the stored undo state, approved by `by` and stored (the caller audits the
+ * decision and queues the job). Undefined when it was already restored or is being restored.
+ */
+export async function submitUndo(
+  ctx: AppContext,
+  req: ActionRequest,
+  by: AuditActor,
+): Promise<ActionRequest | undefined> {
+  const deps = actionsDeps(ctx);
+  const restoreId = newRequestId();
+  if (!(await deps.requests.claimRestore(req.requestId, restoreId))) return undefined;
+  const now = ctx.clock();
+  const r: ActionRequest = {
+    ...req,
+    requestId: restoreId,
+    mode: 'undo',
+    undoOf: req.requestId,
+    status: 'approved',
+    origin: req.origin ?? 'card',
+    input: req.undoState,
+    requesterId: by.id,
+    requesterName: by.name,
+    approverId: by.id,
+    approverName: by.name,
+    approvedAt: now,
+    createdAt: now,
+    expiresAt: now + ctx.config.approvalTtlSeconds * 1000,
+    attempt: 1,
+    outcomeOk: undefined,
+    outcomeMessage: undefined,
+    outcomeRetryable: undefined,
+    outcomeAt: undefined,
+    outcomeData: undefined,
+    undoState: undefined,
+    awsRequestId: undefined,
+    restoredBy: undefined,
+    audited: undefined,
+    notified: undefined,
+  };
+  await deps.requests.create(r);
+  return r;
+}

@@ -1,5 +1,6 @@
 import type { AppContext } from '../context.js';
 import type { Service } from '../service.js';
+import { sweepSuppressions } from '../suppressions/sweep.js';
 import { actionsDeps } from './deps.js';
 import { expireRequest } from './expire.js';
 import { enqueueRequestJob } from './submit.js';
@@ -26,6 +27,8 @@ export async function sweepRequests(ctx: AppContext): Promise<{ expired: number;
     const r = await enqueueRequestJob(ctx, req, req.attempt, req.approverId);
     if (r.added) requeued++;
   }
+  // Suppressions past their expiry: their GuardDuty filter is deleted (an undo request).
+  expired += await sweepSuppressions(ctx, now);
   return { expired, requeued };
 }
 

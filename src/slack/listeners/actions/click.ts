@@ -13,6 +13,8 @@ export interface Click {
   /** The workspace the click was made in, and the clicking user's own (see click-origin.ts). */
   teamId?: string;
   userTeamId?: string;
+  /** For opening a modal (views.open) in answer to this click. */
+  triggerId?: string;
 }
 
 const USER_RE = /^[UW][A-Z0-9]{2,}$/;
@@ -25,6 +27,7 @@ export function clickFrom(body: unknown, action: unknown): Click | undefined {
     channel?: { id?: string };
     container?: { channel_id?: string; message_ts?: string };
     message?: { ts?: string };
+    trigger_id?: string;
   };
   const userId = b.user?.id;
   const channelId = b.channel?.id ?? b.container?.channel_id;
@@ -42,6 +45,7 @@ export function clickFrom(body: unknown, action: unknown): Click | undefined {
     ...(typeof userTeamId === 'string' ? { userTeamId } : {}),
     ...(name ? { userName: name.slice(0, 80) } : {}),
     ...(ts ? { messageTs: ts } : {}),
+    ...(typeof b.trigger_id === 'string' ? { triggerId: b.trigger_id.slice(0, 200) } : {}),
   };
 }
 

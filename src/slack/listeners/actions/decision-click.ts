@@ -6,7 +6,7 @@ import { type ActionsDeps, actionsDeps, requestTarget } from '../../../requests/
 import { expireRequest } from '../../../requests/expire.js';
 import { canApprove, canReject, canRestore, canRetry, ruleFor } from '../../../requests/policy.js';
 import { type ActionRequest, isRequestId, newRequestId } from '../../../requests/store.js';
-import { cancelRequest, enqueueRequestJob } from '../../../requests/submit.js';
+import { cancelRequest, enqueueRequestJob, submitUndo } from '../../../requests/submit.js';
 import type { CardState } from '../../blocks/card-state.js';
 import { syncCard, threadReply } from '../../card-sync.js';
 import { principalMention } from '../../mrkdwn.js';
@@ -270,42 +270,14 @@ export async function handleRestore(ctx: AppContext, click: Click): Promise<void
   if (req.status !== 'executed' || req.mode === 'undo' || !req.undoState || !def.undo) {
     return tellClicker(ctx, click, ':information_source: There is nothing to restore on this request.');
   }
-  const restoreId = newRequestId();
-  if (!(await deps.requests.claimRestore(req.requestId, restoreId)))
+  const r = await submitUndo(ctx, req, actor(click));
+  if (!r)
     return tellClicker(
       ctx,
       click,
       ':information_source: This has already been restored (or is being restored).',
     );
-  const now = ctx.clock();
-  const r: ActionRequest = {
-    ...req,
-    requestId: restoreId,
-    mode: 'undo',
-    undoOf: req.requestId,
-    status: 'approved',
-    origin: req.origin ?? 'card',
-    input: req.undoState,
-    requesterId: click.userId,
-    ...(click.userName ? { requesterName: click.userName } : { requesterName: undefined }),
-    approverId: click.userId,
-    ...(click.userName ? { approverName: click.userName } : { approverName: undefined }),
-    approvedAt: now,
-    createdAt: now,
-    expiresAt: now + ctx.config.approvalTtlSeconds * 1000,
-    attempt: 1,
-    outcomeOk: undefined,
-    outcomeMessage: undefined,
-    outcomeRetryable: undefined,
-    outcomeAt: undefined,
-    outcomeData: undefined,
-    undoState: undefined,
-    awsRequestId: undefined,
-    restoredBy: undefined,
-    audited: undefined,
-    notified: undefined,
-  };
-  await deps.requests.create(r);
+  const now = r.createdAt;
   await recordDecision(ctx, click, r, 'approved', { mode: 'undo', undoOf: req.requestId });
   await enqueueRequestJob(ctx, r, 1, click.userId);
   await markRunning(ctx, click, r, now, () => ({ outcome: undefined }));

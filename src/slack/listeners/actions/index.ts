@@ -2,6 +2,7 @@ import type { App, BlockAction, Middleware, SlackActionMiddlewareArgs } from '@s
 import type { AppContext } from '../../../context.js';
 import { REMEDIATIONS } from '../../../remediations/index.js';
 import { REDEPLOY_ACTION } from '../../../remediations/redeploy.js';
+import { REMOVE_SUPPRESSION_ACTION, SUPPRESS_ACTION } from '../../../remediations/suppress.js';
 import { ACTION_ID } from '../../blocks/action-ids.js';
 import { foreignTeam } from '../click-origin.js';
 import { type Click, clickFrom, refuse } from './click.js';
@@ -9,6 +10,7 @@ import { handleEcsContext } from './context-click.js';
 import { handleApprove, handleCancel, handleReject, handleRestore, handleRetry } from './decision-click.js';
 import { handleRedeployClick } from './redeploy-click.js';
 import { handleRequestClick } from './request-click.js';
+import { handleSuppressClick, registerSuppressView } from './suppress-click.js';
 
 type Handler = (ctx: AppContext, click: Click) => Promise<void>;
 
@@ -59,7 +61,12 @@ export function registerActions(app: App, ctx: AppContext): void {
     app.action<BlockAction>({ type: 'block_actions', action_id: actionId }, listener(ctx, actionId, handle));
   for (const def of REMEDIATIONS) {
     const button = 'button' in def ? def.button : undefined;
-    if (button?.on === 'finding-card') on(button.actionId, (c, k) => handleRequestClick(c, k, def));
+    // Suppress similar first asks for scope, expiry and reason (a modal); the rest request at once.
+    if (button?.on === 'finding-card')
+      on(
+        button.actionId,
+        button.actionId === SUPPRESS_ACTION ? handleSuppressClick : (c, k) => handleRequestClick(c, k, def),
+      );
   }
   on(ACTION_ID.ecsContext, handleEcsContext);
   on(ACTION_ID.approve, handleApprove);
@@ -68,4 +75,7 @@ export function registerActions(app: App, ctx: AppContext): void {
   on(ACTION_ID.restore, handleRestore);
   on(ACTION_ID.cancel, handleCancel);
   on(REDEPLOY_ACTION, handleRedeployClick);
+  // Remove in `/ecs-guard suppressions`: the Restore (undo) of that Suppress similar request.
+  on(REMOVE_SUPPRESSION_ACTION, handleRestore);
+  registerSuppressView(app, ctx);
 }
