@@ -175,8 +175,14 @@ describe('Suppress similar', () => {
     await waitFor(() => h.aws.calls({ operation: 'DeleteFilter' }).length === 1, { what: 'DeleteFilter' });
     await waitFor(() => filters().size === 0, { what: 'filter gone' });
     await waitFor(async () => (await activeSuppressions(h.guard.ctx)).length === 0, { what: 'list empty' });
-    const audit = await h.guard.ctx.audit.list({ limit: 100 });
-    expect(audit.some((r) => r.action === 'suppress' && r.event === 'restored')).toBe(true);
+    const audit = await waitFor(
+      async () => {
+        const list = await h.guard.ctx.audit.list({ limit: 200 });
+        return list.some((r) => r.action === 'suppress' && r.event === 'restored') ? list : undefined;
+      },
+      { what: 'restored audit record' },
+    ).catch(async () => h.guard.ctx.audit.list({ limit: 200 }));
+    expect(audit.filter((r) => r.action === 'suppress').map((r) => r.event)).toContain('restored');
   });
 
   it('an expired suppression: the sweeper deletes its filter', async () => {
