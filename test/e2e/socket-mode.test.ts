@@ -120,7 +120,11 @@ describe('Socket Mode (built process)', () => {
       what: 'ack of the click',
     });
     const reply = await waitFor(
-      () => emus.slack.thread(PEOPLE.alerts, card.ts).find((m) => m.ts !== card.ts),
+      // The card's thread also holds its Details reply; the click's answer is the ECS context one.
+      () =>
+        emus.slack
+          .thread(PEOPLE.alerts, card.ts)
+          .find((m) => m.ts !== card.ts && JSON.stringify(m.blocks ?? []).includes('ECS context')),
       { what: 'ECS context in the card thread' },
     ).catch((err: Error) => {
       // Say what the bot and Slack saw, so a failure here can be told apart from a slow run.

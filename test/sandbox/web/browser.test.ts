@@ -79,7 +79,7 @@ describe.skipIf(SKIP)('sandbox page in headless Chromium', () => {
     await page.locator('#channel-name', { hasText: 'payments-oncall' }).waitFor();
     const card = page.locator('#messages > .msg', { hasText: 'Execution:Runtime/ReverseShell' });
     await card.waitFor();
-    expect(await card.locator('.sk-header').textContent()).toContain('High');
+    expect(await card.locator('.sk-header').textContent()).toContain('HIGH');
     expect(await card.locator('button.sk-btn-danger').textContent()).toBe('Stop task');
 
     // Requester: Stop task, through Slack's confirm dialog.
