@@ -130,8 +130,9 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
       ? { anchors: new SlackAnchorLog(slack, config.audit.channel, config.audit.hmacKey.reveal()) }
       : {}),
   });
-  const findings = new FindingStore(redis, keys, clock);
-  const cards = new CardStore(redis, keys, clock);
+  const retentionMs = config.retentionDays * 86_400_000;
+  const findings = new FindingStore(redis, keys, clock, retentionMs);
+  const cards = new CardStore(redis, keys, clock, retentionMs);
   const renderer = new CardRenderer(cards, findings, { consoleUrl: config.consoleUrl });
   const details = new FindingDetails({ redis, keys, cards, findings, slack, log, clock });
   const pipeline = new Pipeline({ findings, cards, config, log, metrics });

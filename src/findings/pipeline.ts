@@ -121,5 +121,7 @@ export class Pipeline {
       if (g) await this.deps.cards.addToGroup(g.groupId, g.channel, g.groupKey, [memberOf(f)]);
     }
     await this.deps.cards.scheduleUpdate(cardId, 1000);
+    // Seen again: the card's retention starts over (as the finding's did).
+    await this.deps.cards.touch(cardId);
   }
 }

@@ -122,10 +122,28 @@ export class FindingStore {
     private readonly redis: Redis,
     private readonly keys: Keyspace,
     private readonly clock: Clock,
+    /** A finding record expires this long after GuardDuty last reported it (default 90 days). */
+    private readonly retentionMs: number = 90 * 86_400_000,
   ) {}
 
   async ingest(f: Finding, channel: string, groupKey: string): Promise<IngestResult> {
     const now = this.clock();
+    const res = await this.ingestScript(f, channel, groupKey, now);
+    // Retention counts from the last time the finding was seen; the time index drops what expired.
+    await this.redis
+      .pipeline()
+      .pexpire(this.keys('finding', f.id), this.retentionMs)
+      .zremrangebyscore(this.keys('findings-by-time'), '-inf', now - this.retentionMs)
+      .exec();
+    return res;
+  }
+
+  private async ingestScript(
+    f: Finding,
+    channel: string,
+    groupKey: string,
+    now: number,
+  ): Promise<IngestResult> {
     const res = (await this.redis.eval(
       INGEST,
       5,

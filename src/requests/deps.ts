@@ -16,7 +16,13 @@ export function actionsDeps(ctx: AppContext): ActionsDeps {
   let d = memo.get(ctx);
   if (!d) {
     d = {
-      requests: new RequestStore(ctx.redis, ctx.keys, ctx.clock, ctx.config.audit.hmacKey.reveal()),
+      requests: new RequestStore(
+        ctx.redis,
+        ctx.keys,
+        ctx.clock,
+        ctx.config.audit.hmacKey.reveal(),
+        (ctx.config.retentionDays ?? 90) * 86_400_000,
+      ),
       groups: new GroupResolver({ slack: ctx.slack, redis: ctx.redis, keys: ctx.keys, log: ctx.log }),
     };
     memo.set(ctx, d);

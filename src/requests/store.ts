@@ -184,8 +184,8 @@ export interface TransitionResult {
   request?: ActionRequest;
 }
 
-/** Keeps decided requests for a while so late clicks get a clear answer and the audit can be followed. */
-const KEEP_MS = 14 * 86_400_000;
+/** Keeps decided requests for a while so late clicks get a clear answer and the audit can be followed (default; ECS_GUARD_RETENTION_DAYS). */
+const KEEP_MS = 90 * 86_400_000;
 
 /**
  * Requests in Redis: `request:<id>` hashes plus `requests:pending` / `requests:approved` indexes.
@@ -198,6 +198,8 @@ export class RequestStore {
     private readonly keys: Keyspace,
     private readonly clock: Clock,
     private readonly hmacKey: string,
+    /** Decided requests are kept this long after their expiry (late clicks, audit follow-up). */
+    private readonly retentionMs: number = KEEP_MS,
   ) {}
 
   private key(id: string) {
@@ -228,7 +230,7 @@ export class RequestStore {
         : { approvalSig: undefined }),
     };
     const pipe = this.redis.multi().hset(this.key(req.requestId), toFlat(req));
-    pipe.pexpire(this.key(req.requestId), Math.max(0, req.expiresAt - this.clock()) + KEEP_MS);
+    pipe.pexpire(this.key(req.requestId), Math.max(0, req.expiresAt - this.clock()) + this.retentionMs);
     if (req.status === 'pending') pipe.zadd(this.keys('requests', 'pending'), req.expiresAt, req.requestId);
     if (req.status === 'approved')
       pipe.zadd(this.keys('requests', 'approved'), req.approvedAt ?? this.clock(), req.requestId);
@@ -301,7 +303,7 @@ export class RequestStore {
     await this.redis
       .multi()
       .hset(key, step, JSON.stringify(value ?? null))
-      .pexpire(key, KEEP_MS * 2)
+      .pexpire(key, this.retentionMs * 2)
       .exec();
   }
 

@@ -49,12 +49,34 @@ redis.call('HSET', KEYS[1], 'state', ARGV[2])
 return 1
 `;
 
+/** Default retention of card, finding and request records after the finding was last seen. */
+export const DEFAULT_RETENTION_MS = 90 * 86_400_000;
+
+/** A card with a pending or running request is open: it is kept until that is decided. */
+const isOpen = (s: CardState | undefined) => Boolean(s?.pending || s?.running);
+
 export class CardStore {
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keyspace,
     private readonly clock: Clock,
+    /** Cards expire this long after their finding was last seen (open cards are kept). */
+    private readonly retentionMs: number = DEFAULT_RETENTION_MS,
   ) {}
+
+  /** Keeps an open card; gives a closed one the retention from now (its finding was just seen or acted on). */
+  private async retain(cardId: string, state: CardState | undefined): Promise<void> {
+    const key = this.keys('card', cardId);
+    if (isOpen(state)) await this.redis.persist(key);
+    else await this.redis.pexpire(key, this.retentionMs);
+  }
+
+  /** The finding of this card was seen again: the retention starts over (open cards stay kept). */
+  async touch(cardId: string): Promise<void> {
+    const raw = await this.redis.hget(this.keys('card', cardId), 'state');
+    if (raw === null) return;
+    await this.retain(cardId, JSON.parse(raw) as CardState);
+  }
 
   async create(rec: Omit<CardRecord, 'ts'>): Promise<void> {
     await this.redis.hset(this.keys('card', rec.cardId), {
@@ -66,6 +88,7 @@ export class CardStore {
       ...(rec.postFailed ? { postFailed: '1' } : {}),
       ...(rec.coverage ? { coverage: JSON.stringify(rec.coverage) } : {}),
     });
+    await this.retain(rec.cardId, rec.state);
   }
 
   async setCoverage(cardId: string, coverage: CoverageCardData): Promise<void> {
@@ -100,6 +123,7 @@ export class CardStore {
 
   async setState(cardId: string, state: CardState): Promise<void> {
     await this.redis.hset(this.keys('card', cardId), 'state', JSON.stringify(state));
+    await this.retain(cardId, state);
   }
 
   /**
@@ -117,7 +141,10 @@ export class CardStore {
       if (raw === null) return undefined;
       const next = change(JSON.parse(raw) as CardState);
       if (!next) return JSON.parse(raw) as CardState;
-      if ((await this.redis.eval(SET_STATE_IF, 1, key, raw, JSON.stringify(next))) === 1) return next;
+      if ((await this.redis.eval(SET_STATE_IF, 1, key, raw, JSON.stringify(next))) === 1) {
+        await this.retain(cardId, next);
+        return next;
+      }
     }
     throw new Error(`card ${cardId}: too much contention updating state`);
   }
