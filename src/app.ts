@@ -13,6 +13,7 @@ import { ACTIONS, type Config } from './config.js';
 import type { AppContext } from './context.js';
 import { ingestHealthEvents } from './coverage/health-events.js';
 import { EcsGuardError, ErrorCode } from './errors.js';
+import { IncidentLinks } from './findings/incident-links.js';
 import { DetectorAccounts } from './findings/members.js';
 import { Pipeline } from './findings/pipeline.js';
 import { failingForMs, PollHealthStore } from './findings/poll-health.js';
@@ -133,9 +134,10 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
   const retentionMs = config.retentionDays * 86_400_000;
   const findings = new FindingStore(redis, keys, clock, retentionMs);
   const cards = new CardStore(redis, keys, clock, retentionMs);
-  const renderer = new CardRenderer(cards, findings, { consoleUrl: config.consoleUrl });
+  const incidents = new IncidentLinks({ redis, keys, cards, findings });
+  const renderer = new CardRenderer(cards, findings, { consoleUrl: config.consoleUrl, incidents });
   const details = new FindingDetails({ redis, keys, cards, findings, slack, log, clock });
-  const pipeline = new Pipeline({ findings, cards, config, log, metrics });
+  const pipeline = new Pipeline({ findings, cards, config, log, metrics, incidents });
   const pollHealth = new PollHealthStore(redis, keys, clock);
   const poller = new Poller({
     health: pollHealth,
@@ -305,7 +307,7 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
   registerCommands(bolt, ctx);
 
   const outbox = new Outbox(
-    { findings, cards, renderer, details, slack, log, metrics, clock },
+    { findings, cards, renderer, details, incidents, slack, log, metrics, clock },
     { ...DEFAULT_OUTBOX_OPTIONS, ...opts.outbox },
   );
   const services: Service[] = [];

@@ -1,3 +1,4 @@
+import { addAttackSequence } from './attack-sequence.js';
 import { AwsServiceError, gdBadRequest } from './aws-error.js';
 import { agentInjected, monitoringEnabled } from './coverage-health.js';
 import { type Condition, matchesCriteria, sortBy, validateCriterion, valuesAt } from './criteria.js';
@@ -237,6 +238,13 @@ function placeholderTask(accountId: string, region: string, at: number): EcsTask
   };
 }
 
+/** The runtime findings a sample ECS attack sequence cites. */
+const SEQUENCE_SAMPLE_SIGNALS = [
+  'Execution:Runtime/NewBinaryExecuted',
+  'Execution:Runtime/ReverseShell',
+  'Impact:Runtime/CryptoMinerExecuted',
+];
+
 function createSampleFindings(ctx: RequestContext, route: GdRoute, body: Body): Body {
   const s = ownStore(ctx, route.detectorId);
   const requested = body.findingTypes;
@@ -248,13 +256,23 @@ function createSampleFindings(ctx: RequestContext, route: GdRoute, body: Body): 
       : RUNTIME_FINDING_TYPES.map((t) => t.type);
   const now = ctx.state.now();
   const running = [...s.tasks.values()].filter((t) => t.lastStatus === 'RUNNING');
-  types.forEach((type, i) => {
+  const sampleOn = (type: string, i: number) => {
     const task = running.length
       ? (running[i % running.length] as EcsTask)
       : placeholderTask(ctx.accountId, ctx.region, now);
     const cluster = s.clusters.get(lastSegment(task.clusterArn));
-    ctx.state.addFinding(makeFinding({ type, task, ...(cluster ? { cluster } : {}), sample: true, at: now }));
-  });
+    return ctx.state.addFinding(
+      makeFinding({ type, task, ...(cluster ? { cluster } : {}), sample: true, at: now }),
+    );
+  };
+  let n = 0;
+  for (const type of types) {
+    if (type.startsWith('AttackSequence:ECS/')) {
+      // As GuardDuty does: the sequence and the runtime findings it cites, all samples.
+      const cites = SEQUENCE_SAMPLE_SIGNALS.map((t) => sampleOn(t, n++));
+      addAttackSequence(ctx.state, { cites, sample: true, at: now });
+    } else sampleOn(type, n++);
+  }
   return {};
 }
 

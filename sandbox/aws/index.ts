@@ -1,4 +1,10 @@
 /** Local AWS emulator (GuardDuty restJson1, ECS awsJson1_1, STS and IAM awsQuery) for tests and the sandbox. */
+export {
+  addAttackSequence,
+  ECS_SEQUENCE_TYPE,
+  type MakeSequenceOptions,
+  makeAttackSequence,
+} from './attack-sequence.js';
 export { AwsServiceError } from './aws-error.js';
 export type { CallFilter, CallRecord } from './call-log.js';
 export { type AwsEmulator, type AwsEmulatorOptions, startAwsEmulator } from './emulator.js';

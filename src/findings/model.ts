@@ -34,6 +34,74 @@ export interface ContainerInfo {
   privileged?: boolean;
 }
 
+/** A signal of an attack sequence: a GuardDuty finding or an activity from a data source. */
+export interface SequenceSignal {
+  uid: string;
+  /** FINDING, CLOUD_TRAIL, RUNTIME_MONITORING, … */
+  type: string;
+  name: string;
+  description?: string;
+  severity?: number;
+  count: number;
+  firstSeen?: string;
+  lastSeen?: string;
+  /** When `type` is FINDING: the cited finding's id (from its ARN or id). */
+  findingId?: string;
+  resourceUids: string[];
+  endpointIds: string[];
+}
+
+/** An affected resource (ResourceV2) of a sequence, reduced to what an ECS responder needs. */
+export interface SequenceResource {
+  uid: string;
+  /** ECS_CLUSTER, ECS_TASK, CONTAINER, … */
+  type: string;
+  name?: string;
+  accountId?: string;
+  region?: string;
+  /** ECS_CLUSTER / ECS_TASK: the cluster name (from the ARN). */
+  cluster?: string;
+  /** ECS_TASK: the service, from the task's `aws:ecs:serviceName` tag when present. */
+  service?: string;
+  taskDefinitionArn?: string;
+  launchType?: string;
+  /** CONTAINER: image and digest. */
+  image?: string;
+  imageUid?: string;
+}
+
+export interface SequenceEndpoint {
+  id: string;
+  ip?: string;
+  domain?: string;
+  port?: number;
+  country?: string;
+  city?: string;
+  asName?: string;
+  asNumber?: number;
+  direction?: string;
+}
+
+/**
+ * GuardDuty Extended Threat Detection's `service.detection.sequence` (AttackSequence findings):
+ * up to 100 signals, 400 resources, 400 endpoints, 400 actors and indicators. All of it is
+ * attacker-influenced text as far as rendering goes.
+ */
+export interface AttackSequence {
+  uid: string;
+  description: string;
+  signals: SequenceSignal[];
+  resources: SequenceResource[];
+  endpoints: SequenceEndpoint[];
+  actors: { id: string; user?: string; process?: string }[];
+  /** MITRE ATT&CK tactics and techniques (ATTACK_TACTIC / ATTACK_TECHNIQUE indicators). */
+  tactics: string[];
+  techniques: string[];
+  /** Other indicators, by title: `Malicious IP: 1.2.3.4, …`. */
+  indicators: { key: string; title: string; values: string[] }[];
+  additionalTypes: string[];
+}
+
 export interface Finding {
   id: string;
   arn?: string;
@@ -70,4 +138,8 @@ export interface Finding {
   sample: boolean;
   resourceType: string;
   featureName?: string;
+  /** The attack sequence (an incident) when this finding is an `AttackSequence:…` finding. */
+  sequence?: AttackSequence;
+  /** A runtime finding a sequence cites carries the sequence's ARN. */
+  associatedAttackSequenceArn?: string;
 }

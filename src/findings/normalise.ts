@@ -1,5 +1,12 @@
 import { EcsGuardError, ErrorCode } from '../errors.js';
-import type { ContainerInfo, Finding, ProcessInfo, RuntimeContextInfo } from './model.js';
+import type {
+  AttackSequence,
+  ContainerInfo,
+  Finding,
+  ProcessInfo,
+  RuntimeContextInfo,
+  SequenceResource,
+} from './model.js';
 import { severityLabel } from './severity.js';
 
 export { severityAtLeast, severityLabel } from './severity.js';
@@ -288,6 +295,7 @@ export function normaliseFinding(raw: unknown, opts: NormaliseOptions = {}): Fin
   const commandLineExample = str(ctx.commandLineExample);
   const launchType = str(task.launchType);
 
+  const sequence = normaliseSequence(obj(obj(service.detection).sequence));
   return {
     id,
     arn,
@@ -300,7 +308,10 @@ export function normaliseFinding(raw: unknown, opts: NormaliseOptions = {}): Fin
     region,
     partition,
     detectorId: str(service.detectorId),
-    clusterName: str(cluster.name) ?? (clusterArn ? lastSegment(clusterArn) : undefined),
+    clusterName:
+      str(cluster.name) ??
+      (clusterArn ? lastSegment(clusterArn) : undefined) ??
+      (sequence ? incidentClusters({ accountId, region, sequence })[0]?.cluster : undefined),
     clusterArn,
     taskArn,
     taskId: lastSegment(taskArn),
@@ -326,12 +337,157 @@ export function normaliseFinding(raw: unknown, opts: NormaliseOptions = {}): Fin
     sample: isSample(obj(service.additionalInfo)),
     resourceType: str(resource.resourceType) ?? '',
     featureName: str(service.featureName),
+    ...optional('sequence', sequence),
+    ...optional('associatedAttackSequenceArn', str(f.associatedAttackSequenceArn)),
   };
 }
+
+const optional = <K extends string, V>(k: K, v: V | undefined): { [P in K]?: V } =>
+  (v === undefined ? {} : { [k]: v }) as { [P in K]?: V };
 
 /** An ECS runtime finding: resource `ECSCluster` and the Runtime Monitoring feature or a `:Runtime/` type. */
 export function isEcsRuntimeFinding(f: Pick<Finding, 'resourceType' | 'featureName' | 'type'>): boolean {
   return (
     f.resourceType === 'ECSCluster' && (/runtime/i.test(f.featureName ?? '') || f.type.includes(':Runtime/'))
   );
+}
+
+// --- attack sequences (Extended Threat Detection) ----------------------------------------------
+
+/** The model's caps (Sequence: ≤100 signals, ≤400 resources/endpoints/actors/indicators). */
+const SEQ_MAX = { signals: 100, list: 400, values: 400 };
+
+/** `…/finding/<id>` (a finding ARN) or a bare finding id → the id. */
+function citedFindingId(uid: string | undefined): string | undefined {
+  if (!uid) return undefined;
+  const m = /\/finding\/([A-Za-z0-9]{1,128})$/.exec(uid);
+  if (m) return m[1];
+  return /^[A-Za-z0-9]{32,128}$/.test(uid) ? uid : undefined;
+}
+
+/** `arn:aws:ecs:r:a:cluster/NAME` or `…:task/NAME/ID` → NAME. */
+function clusterOfArn(arn: string): string | undefined {
+  const m = /:(?:cluster|task|container)\/([^/]+)/.exec(arn);
+  return m?.[1];
+}
+
+function sequenceResource(raw: Obj): SequenceResource | undefined {
+  const uid = str(raw.uid);
+  const type = str(raw.resourceType);
+  if (!uid || !type) return undefined;
+  const data = obj(raw.data);
+  const task = obj(data.ecsTask);
+  const ctr = obj(data.container);
+  const tags = arr(raw.tags).filter(isObj);
+  const service = str(tags.find((t) => str(t.key) === 'aws:ecs:serviceName')?.value);
+  const out: SequenceResource = { uid, type };
+  const put = <K extends keyof SequenceResource>(k: K, v: SequenceResource[K] | undefined) => {
+    if (v !== undefined) out[k] = v;
+  };
+  put('name', str(raw.name));
+  put('accountId', str(raw.accountId));
+  put('region', str(raw.region));
+  put('cluster', type === 'ECS_CLUSTER' ? (str(raw.name) ?? clusterOfArn(uid)) : clusterOfArn(uid));
+  put('service', service);
+  put('taskDefinitionArn', str(task.taskDefinitionArn));
+  put('launchType', str(task.launchType)?.toUpperCase());
+  put('image', str(ctr.image));
+  put('imageUid', str(ctr.imageUid));
+  return out;
+}
+
+/** `service.detection.sequence` → the incident model; undefined when there is none. */
+function normaliseSequence(raw: Obj): AttackSequence | undefined {
+  const uid = str(raw.uid);
+  const rawSignals = arr(raw.signals).filter(isObj);
+  if (!uid && rawSignals.length === 0) return undefined;
+  const values = (v: unknown) => uniq(arr(v).slice(0, SEQ_MAX.values).map(str));
+  const indicators = arr(raw.sequenceIndicators)
+    .filter(isObj)
+    .slice(0, SEQ_MAX.list)
+    .map((i) => ({
+      key: str(i.key) ?? '',
+      title: str(i.title) ?? str(i.key) ?? '',
+      values: values(i.values),
+    }));
+  const byKey = (k: string) => uniq(indicators.filter((i) => i.key === k).flatMap((i) => i.values));
+  return {
+    uid: uid ?? '',
+    description: str(raw.description) ?? '',
+    signals: rawSignals.slice(0, SEQ_MAX.signals).map((s) => {
+      const sigUid = str(s.uid) ?? '';
+      const type = str(s.type) ?? '';
+      const findingId = type === 'FINDING' ? citedFindingId(sigUid) : undefined;
+      return {
+        uid: sigUid,
+        type,
+        name: str(s.name) ?? type,
+        ...optional('description', str(s.description)),
+        ...optional('severity', num(s.severity)),
+        count: Math.max(1, Math.floor(num(s.count) ?? 1)),
+        ...optional('firstSeen', toIso(s.firstSeenAt) ?? toIso(s.createdAt)),
+        ...optional('lastSeen', toIso(s.lastSeenAt) ?? toIso(s.updatedAt)),
+        ...optional('findingId', findingId),
+        resourceUids: values(s.resourceUids),
+        endpointIds: values(s.endpointIds),
+      };
+    }),
+    resources: arr(raw.resources)
+      .filter(isObj)
+      .slice(0, SEQ_MAX.list)
+      .map(sequenceResource)
+      .filter((r): r is SequenceResource => !!r),
+    endpoints: arr(raw.endpoints)
+      .filter(isObj)
+      .slice(0, SEQ_MAX.list)
+      .map((e) => {
+        const loc = obj(e.location);
+        const as = obj(e.autonomousSystem);
+        return {
+          id: str(e.id) ?? '',
+          ...optional('ip', str(e.ip)),
+          ...optional('domain', str(e.domain)),
+          ...optional('port', num(e.port)),
+          ...optional('country', str(loc.country)),
+          ...optional('city', str(loc.city)),
+          ...optional('asName', str(as.name)),
+          ...optional('asNumber', num(as.number)),
+          ...optional('direction', str(obj(e.connection).direction)),
+        };
+      }),
+    actors: arr(raw.actors)
+      .filter(isObj)
+      .slice(0, SEQ_MAX.list)
+      .map((a) => ({
+        id: str(a.id) ?? '',
+        ...optional('user', str(obj(a.user).name)),
+        ...optional('process', str(obj(a.process).path) ?? str(obj(a.process).name)),
+      })),
+    tactics: byKey('ATTACK_TACTIC'),
+    techniques: byKey('ATTACK_TECHNIQUE'),
+    indicators: indicators.filter((i) => i.key !== 'ATTACK_TACTIC' && i.key !== 'ATTACK_TECHNIQUE'),
+    additionalTypes: values(raw.additionalSequenceTypes),
+  };
+}
+
+/** An ECS attack sequence: `AttackSequence:ECS/…`, or an AttackSequence naming ECS resources. */
+export function isEcsAttackSequence(f: Pick<Finding, 'type' | 'resourceType' | 'sequence'>): boolean {
+  if (!f.sequence) return false;
+  if (f.type.startsWith('AttackSequence:ECS/')) return true;
+  return f.resourceType === 'AttackSequence' && f.sequence.resources.some((r) => r.type.startsWith('ECS_'));
+}
+
+/** The clusters an incident touches, with their account and region (routing, the card). */
+export function incidentClusters(f: Pick<Finding, 'accountId' | 'region' | 'sequence'>): {
+  accountId: string;
+  region: string;
+  cluster: string;
+}[] {
+  const seen = new Map<string, { accountId: string; region: string; cluster: string }>();
+  for (const r of f.sequence?.resources ?? []) {
+    if (!r.cluster || (r.type !== 'ECS_CLUSTER' && r.type !== 'ECS_TASK')) continue;
+    const c = { accountId: r.accountId ?? f.accountId, region: r.region ?? f.region, cluster: r.cluster };
+    seen.set(`${c.accountId}|${c.region}|${c.cluster}`, c);
+  }
+  return [...seen.values()];
 }

@@ -5,9 +5,10 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { CardStore } from '../slack/card-store.js';
 import { groupKeyOf, memberOf } from './group-key.js';
+import type { IncidentLinks } from './incident-links.js';
 import type { Finding } from './model.js';
-import { isEcsRuntimeFinding, normaliseFinding } from './normalise.js';
-import { routeFinding } from './route.js';
+import { isEcsAttackSequence, isEcsRuntimeFinding, normaliseFinding } from './normalise.js';
+import { routeFinding, routeIncident } from './route.js';
 import type { FindingStore } from './store.js';
 
 export type Source = 'poll' | 'push';
@@ -38,6 +39,7 @@ export class Pipeline {
       config: Pick<Config, 'routes' | 'minSeverity' | 'slack'>;
       log: Logger;
       metrics?: Metrics;
+      incidents?: IncidentLinks;
     },
   ) {}
 
@@ -73,16 +75,20 @@ export class Pipeline {
         out.ignored.push({ id: f.id, reason: malformed });
         continue;
       }
-      if (!isEcsRuntimeFinding(f)) {
+      const incident = isEcsAttackSequence(f);
+      if (!incident && !isEcsRuntimeFinding(f)) {
         out.ignored.push({ id: f.id, reason: `not an ECS runtime finding (${f.resourceType} ${f.type})` });
         continue;
       }
-      const channel = routeFinding(f, this.deps.config);
+      // An incident routes by every account, region and cluster it touches; it is never grouped.
+      const channel = incident ? routeIncident(f, this.deps.config) : routeFinding(f, this.deps.config);
       if (!channel) {
         out.ignored.push({ id: f.id, reason: `severity ${f.severityLabel} is below the minimum` });
         continue;
       }
-      const res = await this.deps.findings.ingest(f, channel, groupKeyOf(f));
+      const res = await this.deps.findings.ingest(f, channel, incident ? `incident|${f.id}` : groupKeyOf(f));
+      if (incident && res.outcome !== 'duplicate' && res.outcome !== 'ignored-archived')
+        await this.deps.incidents?.link(f);
       this.deps.metrics?.findingsIngested.inc({ source });
       if (res.outcome === 'new') out.new++;
       else if (res.outcome === 'duplicate') out.duplicate++;

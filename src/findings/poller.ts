@@ -128,7 +128,7 @@ export class Poller {
       return result;
     }
     const criterion: Record<string, Condition> = {
-      'resource.resourceType': { Equals: ['ECSCluster'] },
+      'resource.resourceType': { Equals: ['ECSCluster', 'AttackSequence'] },
       'service.archived': { Equals: ['false'] },
       severity: { GreaterThanOrEqual: MIN_SEVERITY[this.deps.minSeverity] },
       updatedAt: { GreaterThanOrEqual: Math.max(0, cursor - POLL_OVERLAP_MS) },

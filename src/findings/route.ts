@@ -1,5 +1,6 @@
 import type { Config, RouteRule } from '../config.js';
 import type { Finding } from './model.js';
+import { incidentClusters } from './normalise.js';
 import { severityAtLeast } from './severity.js';
 
 /** `*` = any run of characters, `?` = one character; everything else literal; whole-string match. */
@@ -36,5 +37,25 @@ export function routeFinding(
 ): string | null {
   if (!severityAtLeast(f, config.minSeverity)) return null;
   const rule = config.routes.find((r) => ruleMatches(r, f));
+  return rule ? rule.channel : config.slack.alertChannel;
+}
+
+/**
+ * The channel for an incident (attack sequence): the first rule that matches any of the accounts,
+ * regions and clusters the sequence touches (with its type and severity), else the alert channel;
+ * null below the global minimum severity.
+ */
+export function routeIncident(
+  f: Pick<Finding, 'accountId' | 'region' | 'clusterName' | 'type' | 'severityLabel' | 'sequence'>,
+  config: Pick<Config, 'routes' | 'minSeverity' | 'slack'>,
+): string | null {
+  if (!severityAtLeast(f, config.minSeverity)) return null;
+  const where = [
+    ...incidentClusters(f).map((c) => ({ accountId: c.accountId, region: c.region, clusterName: c.cluster })),
+    { accountId: f.accountId, region: f.region, clusterName: f.clusterName },
+  ];
+  const rule = config.routes.find((r) =>
+    where.some((w) => ruleMatches(r, { ...w, type: f.type, severityLabel: f.severityLabel })),
+  );
   return rule ? rule.channel : config.slack.alertChannel;
 }

@@ -1,7 +1,9 @@
+import type { IncidentLinks } from '../findings/incident-links.js';
 import type { FindingStore } from '../findings/store.js';
 import { buildCoverageCard } from './blocks/coverage-card.js';
 import { buildFindingCard } from './blocks/finding-card.js';
 import { buildGroupCard } from './blocks/group-card.js';
+import { buildIncidentCard } from './blocks/incident-card.js';
 import type { CardRecord, CardStore } from './card-store.js';
 
 export interface RenderedCard {
@@ -20,7 +22,7 @@ export class CardRenderer {
   constructor(
     private readonly cards: CardStore,
     private readonly findings: FindingStore,
-    private readonly opts: { consoleUrl: string },
+    private readonly opts: { consoleUrl: string; incidents?: IncidentLinks },
   ) {}
 
   async render(cardOrId: string | CardRecord): Promise<RenderedCard | undefined> {
@@ -60,7 +62,17 @@ export class CardRenderer {
     // GuardDuty archived it (seen by a later poll): the card says so and loses its buttons.
     if (rec.finding.archived && !state.archived)
       state.archived = { at: Date.parse(rec.finding.updatedAt) || 0 };
-    const built = buildFindingCard(rec.finding, state, { consoleUrl: this.opts.consoleUrl });
+    const { incidents, consoleUrl } = this.opts;
+    if (rec.finding.sequence) {
+      const cited = (await incidents?.citedCards(rec.finding)) ?? new Map<string, string>();
+      return {
+        channel: card.channel,
+        ts: card.ts,
+        ...buildIncidentCard(rec.finding, state, { consoleUrl, cited }),
+      };
+    }
+    const incident = await incidents?.incidentFor(rec.finding);
+    const built = buildFindingCard(rec.finding, state, { consoleUrl, ...(incident ? { incident } : {}) });
     return { channel: card.channel, ts: card.ts, ...built };
   }
 }

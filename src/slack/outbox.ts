@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Clock } from '../clock.js';
 import { type GroupMember, memberOf } from '../findings/group-key.js';
+import type { IncidentLinks } from '../findings/incident-links.js';
 import type { FindingRecord, FindingStore } from '../findings/store.js';
 import { newCardId } from '../findings/store.js';
 import type { Logger } from '../log.js';
@@ -66,6 +67,8 @@ export class Outbox {
       renderer: CardRenderer;
       /** Owed Details thread replies, posted only when the channel's outbox is idle. */
       details?: FindingDetails;
+      /** Incident ⇄ cited-finding links: a posted card refreshes the cards it links with. */
+      incidents?: IncidentLinks;
       slack: WebClient;
       log: Logger;
       metrics?: Metrics;
@@ -235,11 +238,12 @@ export class Outbox {
     });
     this.deps.metrics?.cardsPosted.inc();
     this.deps.log.info({ findingId: id, channel, cardId, ts: ok }, 'card posted');
-    await this.deps.details
-      ?.owe(channel, cardId)
-      .catch((err: unknown) =>
-        this.deps.log.warn({ err: (err as Error).message, cardId }, 'cannot queue details'),
-      );
+    const warn = (what: string) => (err: unknown) =>
+      this.deps.log.warn({ err: (err as Error).message, cardId }, what);
+    // An incident card has no Details reply: what it has is on the card.
+    if (!rec.finding.sequence)
+      await this.deps.details?.owe(channel, cardId).catch(warn('cannot queue details'));
+    await this.deps.incidents?.cardPosted(rec.finding).catch(warn('cannot refresh linked cards'));
   }
 
   private async postGroup(channel: string, first: FindingRecord, others: GroupMember[]): Promise<void> {

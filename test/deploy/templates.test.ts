@@ -96,6 +96,19 @@ describe('deploy/eventbridge.cfn.yml', () => {
     expect(rule.props.State).toBe('ENABLED');
   });
 
+  it('a rule sends ECS attack sequences (AttackSequence:ECS/*) to the same destination', () => {
+    const seq = res.AttackSequenceRule;
+    expect(seq?.Type).toBe('AWS::Events::Rule');
+    const props = seq?.Properties ?? {};
+    expect(props.EventPattern).toEqual({
+      source: ['aws.guardduty'],
+      'detail-type': ['GuardDuty Finding'],
+      detail: { type: [{ prefix: 'AttackSequence:ECS/' }] },
+    });
+    const t = (props.Targets as Record<string, unknown>[])[0];
+    expect(getAttOf(t?.Arn)).toBe(getAttOf(targets[0]?.Arn));
+  });
+
   it('a second rule sends ECS Runtime Protection health changes to the same destination', () => {
     const health = res.CoverageHealthRule;
     expect(health?.Type).toBe('AWS::Events::Rule');

@@ -166,7 +166,7 @@ const mentions = (ids: string[], max = 10): string => {
 };
 
 /** Status lines (who requested, approved, when, result) from the trusted state. */
-function statusLines(f: Finding, state: CardState, now: number | undefined): string[] {
+export function statusLines(f: Finding, state: CardState, now: number | undefined): string[] {
   const lines: string[] = [];
   if (state.archived) {
     lines.push(
@@ -213,7 +213,12 @@ function statusLines(f: Finding, state: CardState, now: number | undefined): str
   return lines;
 }
 
-function buttonsFor(f: Finding, state: CardState): Button[] {
+/** The buttons of a card in its state; `offered` = the remediations shown on a fresh card. */
+export function buttonsFor(
+  f: Finding,
+  state: CardState,
+  offered: readonly (typeof FINDING_CARD_REMEDIATIONS)[number][] = FINDING_CARD_REMEDIATIONS,
+): Button[] {
   const cardId = state.cardId;
   const ecsContext = button(ACTION_ID.ecsContext, 'ECS context', cardId);
   if (state.archived || f.archived) return [ecsContext];
@@ -260,7 +265,7 @@ function buttonsFor(f: Finding, state: CardState): Button[] {
     return [ecsContext];
   }
   return [
-    ...FINDING_CARD_REMEDIATIONS.map(({ label, button: b }) =>
+    ...offered.map(({ label, button: b }) =>
       button(b.actionId, label, cardId, {
         ...(b.style ? { style: b.style } : {}),
         ...(b.confirm

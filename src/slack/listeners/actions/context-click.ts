@@ -5,10 +5,11 @@ import { EcsContextCache } from '../../../aws/ecs-context-cache.js';
 import { ecsChangedAt } from '../../../aws/ecs-freshness.js';
 import { describeAwsError } from '../../../aws/errors.js';
 import type { AppContext } from '../../../context.js';
+import type { Finding } from '../../../findings/model.js';
 import { blastRadiusBlocks } from '../../blocks/blast-radius.js';
 import { buildEcsContextBlocks, postureWarnings } from '../../blocks/ecs-context.js';
 import { LIMITS } from '../../blocks/limits.js';
-import { isCardId } from '../../card-store.js';
+import { type CardRecord, isCardId } from '../../card-store.js';
 import { slackCall, threadReply } from '../../card-sync.js';
 import { wrongChannel } from '../click-origin.js';
 import { actor, type Click, refuse, tellClicker } from './click.js';
@@ -77,9 +78,45 @@ export async function handleEcsContext(ctx: AppContext, click: Click): Promise<v
   if (elsewhere) return refuse(ctx, click, 'context', `ECS context refused: ${elsewhere}.`);
   const rec = card.findingId ? await ctx.findings.get(card.findingId) : undefined;
   const f = rec?.finding;
+  if (f?.sequence) {
+    // An incident: the context of each affected task (the first few), one reply each.
+    const tasks = f.sequence.resources.filter((r) => r.type === 'ECS_TASK' && r.uid.includes(':task/'));
+    if (!tasks.length)
+      return tellClicker(ctx, click, ':information_source: This incident names no ECS task to describe.');
+    for (const t of tasks.slice(0, INCIDENT_CONTEXT_TASKS)) {
+      const { sequence: _, ...rest } = f;
+      await taskContext(ctx, click, card, {
+        ...rest,
+        taskArn: t.uid,
+        accountId: t.accountId ?? f.accountId,
+        region: t.region ?? f.region,
+        ...(t.cluster ? { clusterName: t.cluster } : {}),
+      });
+    }
+    if (tasks.length > INCIDENT_CONTEXT_TASKS)
+      await tellClicker(
+        ctx,
+        click,
+        `:information_source: ECS context of the first ${INCIDENT_CONTEXT_TASKS} of ${tasks.length} tasks; the incident card lists them all.`,
+      );
+    return;
+  }
   if (!f?.taskArn) {
     return tellClicker(ctx, click, ':information_source: This card names no single ECS task to describe.');
   }
+  await taskContext(ctx, click, card, { ...f, taskArn: f.taskArn });
+}
+
+/** How many tasks of an incident one ECS context click describes. */
+const INCIDENT_CONTEXT_TASKS = 5;
+
+/** The ECS context of one task of a card's finding (or of one task of an incident). */
+async function taskContext(
+  ctx: AppContext,
+  click: Click,
+  card: CardRecord,
+  f: Finding & { taskArn: string },
+): Promise<void> {
   const target = {
     accountId: f.accountId,
     region: f.region,
