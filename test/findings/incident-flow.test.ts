@@ -71,7 +71,10 @@ describe('attack-sequence incidents', () => {
     ])
       expect(text).toContain(want);
     const labels = (
-      h.slack.message(ch, incident.ts)?.blocks as { type: string; elements?: { text?: { text: string } }[] }[]
+      (h.slack.message(ch, incident.ts)?.blocks ?? []) as {
+        type: string;
+        elements?: { text?: { text: string } }[];
+      }[]
     )
       .filter((b) => b.type === 'actions')
       .flatMap((b) => b.elements ?? [])
@@ -87,7 +90,12 @@ describe('attack-sequence incidents', () => {
       body: JSON.stringify({ 'detail-type': 'GuardDuty Finding', source: 'aws.guardduty', detail: seq }),
     });
     expect(push.status).toBe(202);
-    expect(((await push.json()) as { duplicate: number }).duplicate).toBe(1);
+    expect(await push.json()).toMatchObject({ accepted: 1 });
+    // Verified with GetFindings: the same sequence, so a duplicate of the polled one.
+    await waitFor(async () => (await h.guard.ctx.pushes.waiting('us-east-1')) === 0, {
+      what: 'push verified',
+    });
+    expect(cardsWith(seq.id)).toHaveLength(1);
 
     // GuardDuty updates the sequence: the card is updated in place, never posted twice.
     const updatesBefore = h.slack
