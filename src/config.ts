@@ -115,6 +115,24 @@ export interface Config {
   audit: AuditConfig;
   /** Finding, card and request records are kept this long after the finding was last seen (open cards kept). */
   retentionDays: number;
+  /** The Contain plan (policy file `containment`). */
+  containment: ContainmentConfig;
+}
+
+/** Containment steps, in the order they run. */
+export const CONTAINMENT_STEPS = [
+  'hold-service',
+  'stop-task',
+  'stop-image-tasks',
+  'revoke-sessions',
+] as const;
+export type ContainmentStep = (typeof CONTAINMENT_STEPS)[number];
+
+export interface ContainmentConfig {
+  /** Ticked in the plan by default. */
+  defaultSteps: ContainmentStep[];
+  /** Revoke touches IAM: offered only when the policy file turns it on. */
+  revokeSessions: boolean;
 }
 
 export interface AuditConfig {
@@ -302,6 +320,13 @@ const policySchema = z
     accounts: z.array(accountId).optional(),
     viewers: z.array(principal).optional(),
     contextVisibility: z.enum(['thread', 'ephemeral']).optional(),
+    containment: z
+      .object({
+        defaultSteps: z.array(z.enum(CONTAINMENT_STEPS)).min(1).optional(),
+        revokeSessions: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
     // Any remediation name (kebab-case); names that match no action are refused at start-up (app.ts).
     actions: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,40}$/), actionRuleSchema).optional(),
     routes: z
@@ -492,5 +517,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile = read
       retentionDays: e.ECS_GUARD_AUDIT_RETENTION_DAYS ?? 365,
     },
     retentionDays: e.ECS_GUARD_RETENTION_DAYS ?? 90,
+    containment: containmentOf(policy.containment),
   };
+}
+
+function containmentOf(c: PolicyFile['containment']): ContainmentConfig {
+  const revokeSessions = c?.revokeSessions === true;
+  const defaults = c?.defaultSteps ?? ['hold-service', 'stop-task', 'stop-image-tasks'];
+  if (defaults.includes('revoke-sessions') && !revokeSessions)
+    throw new EcsGuardError(
+      ErrorCode.ConfigError,
+      'ECS_GUARD_CONFIG containment.defaultSteps names revoke-sessions but containment.revokeSessions is not true (it touches IAM: turn it on explicitly)',
+    );
+  return { defaultSteps: CONTAINMENT_STEPS.filter((s) => defaults.includes(s)), revokeSessions };
 }

@@ -5,7 +5,11 @@
  */
 import { archive } from './archive.js';
 import { disableMonitoring, enableMonitoring } from './cluster-monitoring.js';
+import { contain } from './contain.js';
+import { holdService } from './hold-service.js';
 import { redeploy } from './redeploy.js';
+import { revokeSessions } from './revoke-sessions.js';
+import { stopImageTasksRemediation } from './stop-image-tasks.js';
 import { stopTask } from './stop-task.js';
 import { suppress } from './suppress.js';
 import type { Remediation, RemediationButton } from './types.js';
@@ -16,6 +20,10 @@ export const REMEDIATIONS = [
   enableMonitoring,
   disableMonitoring,
   redeploy,
+  holdService,
+  stopImageTasksRemediation,
+  revokeSessions,
+  contain,
   suppress,
 ] as const;
 
