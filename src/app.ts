@@ -31,6 +31,7 @@ import { QUEUE } from './queue/names.js';
 import { schedulePolls, startPollWorker } from './queue/poll-queue.js';
 import { startQueueMetrics } from './queue/queue-metrics.js';
 import { createRedis, keyspace } from './redis.js';
+import { takeRequestEvidence } from './remediations/evidence.js';
 import { REMEDIATIONS } from './remediations/index.js';
 import type { Service } from './service.js';
 import { CardRenderer } from './slack/card-renderer.js';
@@ -191,6 +192,8 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
     queues,
     work: new Limiter(opts.handlerConcurrency ?? 8),
     version: packageVersion(),
+    // Evidence first: containment remediations snapshot the task before they change anything.
+    evidence: takeRequestEvidence,
   };
 
   const http = express();

@@ -81,6 +81,11 @@ export interface ClickInput extends SendOptions {
   action: string;
   /** Overrides the button's value (to test forged values). */
   value?: string;
+  /**
+   * Selected option values of the message's checkboxes, by action id (what the person ticked);
+   * untouched checkboxes send their initial options, as Slack does.
+   */
+  checked?: Record<string, string[]>;
   /** The message to click in, when no emulator is attached (or to override it). */
   message?: { blocks?: unknown[]; attachments?: unknown[]; text?: string; [k: string]: unknown };
 }
@@ -121,6 +126,30 @@ export function buttonsOf(message: { blocks?: unknown[]; attachments?: unknown[]
     }
   }
   return found;
+}
+
+/** `state.values` of a message's checkboxes: block id → action id → { type, selected_options }. */
+function inputState(message: { blocks?: unknown[] }, checked: Record<string, string[]> = {}): Obj {
+  const values: Obj = {};
+  for (const b of message.blocks ?? []) {
+    if (!isObj(b) || !Array.isArray(b.elements)) continue;
+    for (const e of b.elements) {
+      if (!isObj(e) || e.type !== 'checkboxes' || typeof e.action_id !== 'string') continue;
+      const options = (Array.isArray(e.options) ? e.options : []).filter(isObj);
+      const want = checked[e.action_id];
+      const selected = want
+        ? options.filter((o) => want.includes(String(o.value)))
+        : Array.isArray(e.initial_options)
+          ? e.initial_options
+          : [];
+      const blockId = typeof b.block_id === 'string' ? b.block_id : '';
+      values[blockId] = {
+        ...(values[blockId] as Obj),
+        [e.action_id]: { type: 'checkboxes', selected_options: selected },
+      };
+    }
+  }
+  return values;
 }
 
 const labelOf = (b: FoundButton) => (isObj(b.text) && typeof b.text.text === 'string' ? b.text.text : '');
@@ -251,7 +280,7 @@ export class SlackTestClient {
       channel: { id: input.channelId, name: this.channelName(input.channelId) },
       // Slack leaves `message` out for clicks in ephemeral messages.
       ...(ephemeral ? {} : { message: { ...message, ts: input.ts } }),
-      state: { values: {} },
+      state: { values: inputState(message, input.checked) },
       response_url: responseUrl,
       actions: [action],
     };

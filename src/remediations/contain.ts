@@ -105,9 +105,11 @@ export const contain = defineRemediation({
   input: z.object({ steps: z.array(z.enum(CONTAINMENT_STEPS)).min(1) }),
   approval: { needsApproval: true, twoPerson: 'env', requesters: 'requesters' },
   containment: true,
+  // The card's Contain button opens the plan (src/slack/listeners/actions/contain-plan.ts); its
+  // "Request containment" button makes the request with the chosen steps.
   button: {
-    actionId: 'request_containment',
-    on: 'other',
+    actionId: 'contain',
+    on: 'finding-card',
     style: 'danger',
     approveText:
       'Evidence is recorded, then the chosen steps run in order: hold the service, stop the task, stop the tasks on the same image, revoke the task role sessions (if chosen).',

@@ -98,7 +98,9 @@ describe('deploy/iam-policy.json (the bot role)', () => {
     expect(Array.isArray(botPolicy.Statement)).toBe(true);
     const sids = new Set<string>();
     for (const s of botPolicy.Statement) {
-      expect(s.Effect).toBe('Allow');
+      // Deny only as a guard on named resources (ecs-guard never edits its own role's policies).
+      expect(['Allow', 'Deny']).toContain(s.Effect);
+      if (s.Effect === 'Deny') expect([s.Resource].flat()).not.toContain('*');
       expect(s.NotAction).toBeUndefined();
       expect(s.NotResource).toBeUndefined();
       expect(s.Resource).toBeDefined();

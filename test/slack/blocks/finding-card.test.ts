@@ -266,9 +266,9 @@ describe('buildFindingCard: a title cannot fake a status line', () => {
 describe('buildFindingCard: card states and buttons', () => {
   it('a fresh card has Stop task (danger, confirm), Archive (confirm), Suppress similar and ECS context, valued with the card id', () => {
     const c = buildFindingCard(base, fresh, opts);
-    const [stop, archive, suppress, ctx] = actionsOf(c.blocks);
+    const [stop, archive, , suppress, ctx] = actionsOf(c.blocks);
     expect(suppress).toMatchObject({ text: { text: 'Suppress similar' }, value: 'card_01' });
-    expect(ids(c.blocks)).toEqual(['stop_task', 'archive', 'suppress_similar', 'ecs_context']);
+    expect(ids(c.blocks)).toEqual(['stop_task', 'archive', 'contain', 'suppress_similar', 'ecs_context']);
     expect(stop).toMatchObject({ text: { text: 'Stop task' }, style: 'danger', value: 'card_01' });
     expect(stop?.confirm?.title?.text).toBeTruthy();
     expect(archive).toMatchObject({ text: { text: 'Archive' }, value: 'card_01' });
@@ -399,7 +399,7 @@ describe('buildFindingCard: card states and buttons', () => {
       opts,
     );
     expect(textOf(c.blocks)).toContain('Request expired');
-    expect(ids(c.blocks)).toEqual(['stop_task', 'archive', 'suppress_similar', 'ecs_context']);
+    expect(ids(c.blocks)).toEqual(['stop_task', 'archive', 'contain', 'suppress_similar', 'ecs_context']);
   });
 
   it('the status line starts with the state as a word', () => {

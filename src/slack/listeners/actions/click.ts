@@ -15,6 +15,8 @@ export interface Click {
   userTeamId?: string;
   /** For opening a modal (views.open) in answer to this click. */
   triggerId?: string;
+  /** Inputs of the clicked message (`state.values`: block id → action id → value), e.g. plan checkboxes. */
+  state?: Record<string, Record<string, unknown>>;
 }
 
 const USER_RE = /^[UW][A-Z0-9]{2,}$/;
@@ -28,6 +30,7 @@ export function clickFrom(body: unknown, action: unknown): Click | undefined {
     container?: { channel_id?: string; message_ts?: string };
     message?: { ts?: string };
     trigger_id?: string;
+    state?: { values?: Record<string, Record<string, unknown>> };
   };
   const userId = b.user?.id;
   const channelId = b.channel?.id ?? b.container?.channel_id;
@@ -46,6 +49,7 @@ export function clickFrom(body: unknown, action: unknown): Click | undefined {
     ...(name ? { userName: name.slice(0, 80) } : {}),
     ...(ts ? { messageTs: ts } : {}),
     ...(typeof b.trigger_id === 'string' ? { triggerId: b.trigger_id.slice(0, 200) } : {}),
+    ...(b.state?.values && typeof b.state.values === 'object' ? { state: b.state.values } : {}),
   };
 }
 

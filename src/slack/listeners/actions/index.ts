@@ -4,8 +4,10 @@ import { REMEDIATIONS } from '../../../remediations/index.js';
 import { REDEPLOY_ACTION } from '../../../remediations/redeploy.js';
 import { REMOVE_SUPPRESSION_ACTION, SUPPRESS_ACTION } from '../../../remediations/suppress.js';
 import { ACTION_ID } from '../../blocks/action-ids.js';
+import { CONTAIN_PLAN } from '../../blocks/contain-plan.js';
 import { foreignTeam } from '../click-origin.js';
 import { type Click, clickFrom, refuse } from './click.js';
+import { handleContainPlan, handleRequestContainment } from './contain-plan.js';
 import { handleEcsContext } from './context-click.js';
 import { handleApprove, handleCancel, handleReject, handleRestore, handleRetry } from './decision-click.js';
 import { handleRedeployClick } from './redeploy-click.js';
@@ -59,15 +61,25 @@ function listener(
 export function registerActions(app: App, ctx: AppContext): void {
   const on = (actionId: string, handle: Handler) =>
     app.action<BlockAction>({ type: 'block_actions', action_id: actionId }, listener(ctx, actionId, handle));
+  // A card button that opens a plan first instead of requesting at once (Contain).
+  const plans: Record<string, Handler> = { contain: handleContainPlan };
   for (const def of REMEDIATIONS) {
     const button = 'button' in def ? def.button : undefined;
-    // Suppress similar first asks for scope, expiry and reason (a modal); the rest request at once.
+    // Suppress similar first asks for scope, expiry and reason (a modal); Contain shows its plan
+    // first; the rest request at once.
     if (button?.on === 'finding-card')
       on(
         button.actionId,
-        button.actionId === SUPPRESS_ACTION ? handleSuppressClick : (c, k) => handleRequestClick(c, k, def),
+        button.actionId === SUPPRESS_ACTION
+          ? handleSuppressClick
+          : (plans[def.name] ?? ((c, k) => handleRequestClick(c, k, def))),
       );
   }
+  on(CONTAIN_PLAN.request, handleRequestContainment);
+  // Ticking a plan checkbox is a block action too: acknowledged, nothing to do until the request.
+  app.action<BlockAction>({ type: 'block_actions', action_id: CONTAIN_PLAN.checkboxes }, async ({ ack }) => {
+    await ack();
+  });
   on(ACTION_ID.ecsContext, handleEcsContext);
   on(ACTION_ID.approve, handleApprove);
   on(ACTION_ID.reject, handleReject);

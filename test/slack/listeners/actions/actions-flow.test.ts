@@ -79,7 +79,8 @@ describe('card actions (four-eyes, queue, audit)', () => {
     );
     expect(thread.text).toContain(`<@${PEOPLE.requester}>`);
     const events = (await audit(f.id)).map((r) => r.event);
-    expect(events).toEqual(['requested', 'approved', 'executed']);
+    // Stop task is evidence first: the snapshot record and its step come before the stop.
+    expect(events).toEqual(['requested', 'approved', 'evidence', 'step', 'executed']);
     const executed = (await audit(f.id)).find((r) => r.event === 'executed')!;
     expect(executed.awsRequestId).toBeTruthy();
     expect(executed.target.accountId).toBe(h.estate.memberAccountId);
