@@ -73,7 +73,13 @@ describe('alerts end to end (built process)', () => {
     }
     expect(card.text).toContain('Execution:Runtime/ReverseShell');
     const buttons = buttonsOf(card.blocks);
-    expect(buttons.map((b) => b.text?.text)).toEqual(['Stop task', 'Archive', 'Contain', 'ECS context']);
+    expect(buttons.map((b) => b.text?.text)).toEqual([
+      'Stop task',
+      'Archive',
+      'Contain',
+      'Suppress similar',
+      'ECS context',
+    ]);
     const stop = buttons.find((b) => b.action_id === 'stop_task') as { style?: string; confirm?: unknown };
     expect(stop.style).toBe('danger');
     expect(stop.confirm).toBeTruthy();
