@@ -124,9 +124,16 @@ describe('no secret in the logs (built process, LOG_LEVEL=trace)', () => {
       ts: card.ts,
       action: 'ecs_context',
     });
-    await waitFor(() => slack.thread(PEOPLE.alerts, card.ts).some((m) => m.ts !== card.ts), {
-      what: 'ECS context reply',
-    });
+    // The thread also holds the card's Details reply; wait for the ECS context one.
+    await waitFor(
+      () =>
+        slack
+          .thread(PEOPLE.alerts, card.ts)
+          .some((m) => m.ts !== card.ts && JSON.stringify(m.blocks ?? []).includes('ECS context')),
+      {
+        what: 'ECS context reply',
+      },
+    );
     expect(aws.state.assumedRoles.some((s) => s.externalId === SECRET.externalId)).toBe(true);
 
     // Stop task: requested, approved, run in the member account with the assumed role.
