@@ -88,6 +88,7 @@ export class CardStore {
       ...(rec.postFailed ? { postFailed: '1' } : {}),
       ...(rec.coverage ? { coverage: JSON.stringify(rec.coverage) } : {}),
     });
+    if (rec.postFailed) await this.redis.sadd(this.keys('owed-posts', rec.channel), rec.cardId);
     await this.retain(rec.cardId, rec.state);
   }
 
@@ -114,11 +115,31 @@ export class CardStore {
 
   async setTs(cardId: string, ts: string): Promise<void> {
     const key = this.keys('card', cardId);
-    await this.redis.multi().hset(key, 'ts', ts).hdel(key, 'postFailed').exec();
+    const channel = await this.redis.hget(key, 'channel');
+    const tx = this.redis.multi().hset(key, 'ts', ts).hdel(key, 'postFailed');
+    if (channel) tx.srem(this.keys('owed-posts', channel), cardId);
+    await tx.exec();
   }
 
   async markPostFailed(cardId: string): Promise<void> {
-    await this.redis.hset(this.keys('card', cardId), 'postFailed', '1');
+    const key = this.keys('card', cardId);
+    const channel = await this.redis.hget(key, 'channel');
+    const tx = this.redis.multi().hset(key, 'postFailed', '1');
+    if (channel) tx.sadd(this.keys('owed-posts', channel), cardId);
+    await tx.exec();
+  }
+
+  /**
+   * Whether a card is owed a first post in this channel (a group card whose post failed, a new
+   * coverage card): Details replies wait for it, so a card never queues behind a thread reply.
+   */
+  async hasOwedPost(channel: string): Promise<boolean> {
+    const key = this.keys('owed-posts', channel);
+    for (const cardId of await this.redis.smembers(key)) {
+      if (await this.redis.hexists(this.keys('card', cardId), 'postFailed')) return true;
+      await this.redis.srem(key, cardId); // expired or posted without us seeing it
+    }
+    return false;
   }
 
   async setState(cardId: string, state: CardState): Promise<void> {

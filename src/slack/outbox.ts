@@ -148,13 +148,15 @@ export class Outbox {
   }
 
   /**
-   * An empty outbox and a free post slot: one owed Details reply may use the slot. A card queued
-   * meanwhile waits at most one slot, and never loses its place to a Details reply.
+   * An empty outbox, no card owed a re-post and a free post slot: one owed Details reply may use
+   * the slot. A card queued meanwhile waits at most one slot, and never loses its place to a
+   * Details reply.
    */
   private async postIdleDetails(channel: string): Promise<void> {
     const { details, findings } = this.deps;
     if (!details || !(await details.hasDue(channel))) return;
     if ((await findings.backlog(channel)) > 0) return;
+    if (await this.deps.cards.hasOwedPost(channel)) return;
     if (!(await findings.acquireSlot(channel, this.opts.slotMs))) return;
     let posted = false;
     try {

@@ -34,3 +34,42 @@ describe('CardStore.updateState', () => {
     expect(await cards.get('not-a-card-id')).toBeUndefined();
   });
 });
+
+describe('CardStore owed posts', () => {
+  const prefix = testPrefix('cards-owed');
+  const redis = testRedis();
+  const cards = new CardStore(redis, keyspace(prefix), Date.now);
+  afterAll(async () => {
+    await dropPrefix(redis, prefix);
+    await redis.quit();
+  });
+
+  it('knows a channel owes a card its first post until the card has a ts', async () => {
+    const group = `c${'c'.repeat(24)}`;
+    const coverage = `c${'d'.repeat(24)}`;
+    expect(await cards.hasOwedPost('C2')).toBe(false);
+    await cards.create({
+      cardId: group,
+      kind: 'group',
+      groupId: 'g1',
+      channel: 'C2',
+      state: { cardId: group },
+    });
+    expect(await cards.hasOwedPost('C2')).toBe(false); // in flight, not failed
+    await cards.markPostFailed(group);
+    expect(await cards.hasOwedPost('C2')).toBe(true);
+    expect(await cards.hasOwedPost('C3')).toBe(false);
+    await cards.setTs(group, '1.000001');
+    expect(await cards.hasOwedPost('C2')).toBe(false);
+    await cards.create({
+      cardId: coverage,
+      kind: 'coverage',
+      channel: 'C3',
+      state: { cardId: coverage },
+      postFailed: true,
+    });
+    expect(await cards.hasOwedPost('C3')).toBe(true);
+    await redis.del(keyspace(prefix)('card', coverage)); // expired before it was posted
+    expect(await cards.hasOwedPost('C3')).toBe(false);
+  });
+});
