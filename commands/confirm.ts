@@ -7,12 +7,12 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { AppContext } from '../src/context.js';
 import { planRequest } from '../src/remediations/cluster-monitoring.js';
 import { actionsDeps } from '../src/requests/deps.js';
+import { decidePlan, getPlan } from '../src/requests/plans.js';
 import { enqueueRequestJob } from '../src/requests/submit.js';
+import { buildPlanDecided, CANCEL_ACTION, CONFIRM_ACTION } from '../src/slack/blocks/coverage-plan.js';
 import { type ClickTeams, foreignTeam, wrongChannel } from '../src/slack/listeners/click-origin.js';
 import { userMention } from '../src/slack/mrkdwn.js';
 import { approveDecision, isAllowed } from './authorise.js';
-import { buildPlanDecided, CANCEL_ACTION, CONFIRM_ACTION } from './blocks/plan.js';
-import { decidePlan, getPlan } from './plan-store.js';
 
 type Respond = (m: Record<string, unknown>) => Promise<unknown>;
 

@@ -2,9 +2,9 @@
 import type { Queue } from 'bullmq';
 import { detectorIdOf } from '../src/aws/coverage.js';
 import type { AppContext } from '../src/context.js';
+import { pendingPlanCount } from '../src/requests/plans.js';
 import { awsCall } from './aws-call.js';
 import { type AccountStatus, buildStatusReply, type QueueStatus } from './blocks/status.js';
-import { pendingPlanCount } from './plan-store.js';
 import type { Subcommand } from './types.js';
 
 async function accountStatus(

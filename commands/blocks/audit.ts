@@ -2,10 +2,10 @@
 
 import type { AuditRecord } from '../../src/audit/record.js';
 import type { AuditVerifyResult } from '../../src/audit/trail.js';
+import { BUDGET, packLines } from '../../src/slack/blocks/pack-lines.js';
 import { context, header, section, slackDate } from '../../src/slack/blocks/parts.js';
 import { code, mrkdwn, oneLine, principalMention } from '../../src/slack/mrkdwn.js';
 import type { Reply } from '../types.js';
-import { BUDGET, packLines } from './common.js';
 
 const OUTCOME: Record<string, string> = {
   ok: ':white_check_mark:',

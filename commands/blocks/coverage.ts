@@ -3,11 +3,11 @@ import { type CoverageRow, healthyShare } from '../../src/aws/coverage.js';
 import { uncoveredCount } from '../../src/aws/running-tasks.js';
 import type { UncoveredResult } from '../../src/coverage/uncovered.js';
 import { issueLines, uncoveredLines } from '../../src/slack/blocks/coverage-card.js';
+import { BUDGET, packLines } from '../../src/slack/blocks/pack-lines.js';
 import { context, fieldsSection, header, section, slackDate, table } from '../../src/slack/blocks/parts.js';
 import { coverageStatus, coverageWord } from '../../src/slack/blocks/status-words.js';
 import { mrkdwn, plain } from '../../src/slack/mrkdwn.js';
 import type { Reply } from '../types.js';
-import { BUDGET, packLines } from './common.js';
 
 export interface CoverageScope {
   regions: string[];

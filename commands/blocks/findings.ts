@@ -1,11 +1,11 @@
 /** Block Kit answer of `/ecs-guard findings`. Pure: finding records (+ card links) in, reply out. */
 import type { Finding } from '../../src/findings/model.js';
 import { SEVERITY_EMOJI } from '../../src/findings/severity.js';
+import { BUDGET, packLines } from '../../src/slack/blocks/pack-lines.js';
 import { context, header, section, slackDate } from '../../src/slack/blocks/parts.js';
 import { findingStateWord } from '../../src/slack/blocks/status-words.js';
 import { code, link, oneLine } from '../../src/slack/mrkdwn.js';
 import type { Reply } from '../types.js';
-import { BUDGET, packLines } from './common.js';
 
 export interface FindingRow {
   finding: Finding;

@@ -1,9 +1,10 @@
 /** Block Kit answer of `/ecs-guard status`. Pure. */
+
+import { packLines } from '../../src/slack/blocks/pack-lines.js';
 import { context, header, section, slackDate } from '../../src/slack/blocks/parts.js';
 import { checkStatus } from '../../src/slack/blocks/status-words.js';
 import { mrkdwn } from '../../src/slack/mrkdwn.js';
 import type { Reply } from '../types.js';
-import { packLines } from './common.js';
 
 export interface AccountStatus {
   accountId: string;

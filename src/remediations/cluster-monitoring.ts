@@ -13,11 +13,11 @@ import {
   UpdateClusterSettingsCommand,
 } from '@aws-sdk/client-ecs';
 import { z } from 'zod';
-import { buildPlanDecided, type CoverageJobOutcome } from '../../commands/blocks/plan.js';
-import type { CoverageAction, CoveragePlan } from '../../commands/plan-store.js';
 import { listRunningTasks, uncoveredTasks } from '../aws/running-tasks.js';
 import { EcsGuardError, ErrorCode } from '../errors.js';
+import type { CoverageAction, CoveragePlan } from '../requests/plans.js';
 import type { ActionRequest } from '../requests/store.js';
+import { buildPlanDecided, type CoverageJobOutcome } from '../slack/blocks/coverage-plan.js';
 import { defineRemediation, type Outcome, type Remediation, type RunContext } from './types.js';
 
 const TAG = 'GuardDutyManaged';

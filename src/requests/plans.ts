@@ -3,7 +3,7 @@
  * read back from Redis on click (never from the button). A plan is decided once (SET NX).
  */
 import { randomBytes } from 'node:crypto';
-import type { AppContext } from '../src/context.js';
+import type { AppContext } from '../context.js';
 
 export type CoverageAction = 'enable' | 'disable';
 

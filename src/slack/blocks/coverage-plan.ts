@@ -1,17 +1,14 @@
 /** Block Kit for enable/disable: the pre-flight plan with Confirm/Cancel, its decision and result. */
-import {
-  actions,
-  button,
-  confirmDialog,
-  context,
-  header,
-  section,
-  slackDate,
-} from '../../src/slack/blocks/parts.js';
-import { mrkdwn, principalMention, userMention } from '../../src/slack/mrkdwn.js';
-import type { CoveragePlan } from '../plan-store.js';
-import type { Reply } from '../types.js';
-import { packLines } from './common.js';
+import type { CoveragePlan } from '../../requests/plans.js';
+import { mrkdwn, principalMention, userMention } from '../mrkdwn.js';
+import { packLines } from './pack-lines.js';
+import { actions, button, confirmDialog, context, header, section, slackDate } from './parts.js';
+
+/** A plan message: fallback text and its blocks (a command reply or a response_url update). */
+export interface PlanReply {
+  text: string;
+  blocks: unknown[];
+}
 
 export const CONFIRM_ACTION = 'coverage_confirm';
 export const CANCEL_ACTION = 'coverage_cancel';
@@ -60,7 +57,7 @@ export function buildPlanMessage(
   checks: PreflightCheck[],
   approvers: string[],
   opts: { blocked: boolean; hint?: string },
-): Reply {
+): PlanReply {
   const blocks: unknown[] = [
     header(`${verb(p)} Runtime Monitoring: ${p.cluster}`, 'plan-header'),
     section(targetLine(p), 'plan-target'),
@@ -112,7 +109,7 @@ export function buildPlanDecided(
   p: CoveragePlan,
   d: { status: 'confirmed' | 'cancelled'; by: string; at: number },
   outcome?: CoverageJobOutcome,
-): Reply {
+): PlanReply {
   const blocks: unknown[] = [
     header(`${verb(p)} Runtime Monitoring: ${p.cluster}`, 'plan-header'),
     section(targetLine(p), 'plan-target'),
