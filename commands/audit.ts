@@ -1,11 +1,15 @@
-/** `/ecs-guard audit [N] [--user @U] [--cluster C]` and `/ecs-guard audit verify` */
+/**
+ * `/ecs-guard audit [N] [--user @U] [--cluster C]`, `/ecs-guard audit verify` and
+ * `/ecs-guard audit evidence <request-or-snapshot-id>`
+ */
+import { loadEvidence } from '../src/audit/evidence.js';
 import type { AuditRecord } from '../src/audit/record.js';
 import type { AuditFilter } from '../src/audit/trail.js';
 import type { AppContext } from '../src/context.js';
 import { EcsGuardError, ErrorCode } from '../src/errors.js';
 import { clusterArg, intArg, userArg } from './args.js';
 import { type Viewer, viewerOf } from './authorise.js';
-import { buildAuditReply, buildVerifyReply } from './blocks/audit.js';
+import { buildAuditReply, buildEvidenceReply, buildVerifyReply } from './blocks/audit.js';
 import type { Subcommand } from './types.js';
 
 /**
@@ -29,12 +33,50 @@ async function aboutVisibleFindings(
   return records.filter((r) => !r.target?.findingId || visible.has(r.target.findingId));
 }
 
+/** A snapshot id is its request id with `-evidence`; either finds it. */
+const EVIDENCE_ARG = /^(r[0-9a-f]{24})(-evidence)?$/;
+
+/**
+ * The evidence snapshot a containment request recorded, shown again: found through its `evidence`
+ * audit record (so only snapshots the chain commits to are shown), checked against that record's
+ * SHA-256. A non-approver sees it only when the finding's channel is one of theirs.
+ */
+async function showEvidence(
+  ctx: AppContext,
+  userId: string,
+  arg: string | undefined,
+): Promise<ReturnType<typeof buildEvidenceReply>> {
+  const m = arg ? EVIDENCE_ARG.exec(arg) : null;
+  if (!m?.[1])
+    throw new EcsGuardError(
+      ErrorCode.InvalidInput,
+      '`audit evidence` takes a request id or snapshot id (`r…` or `r…-evidence`, shown on the `evidence` audit line)',
+    );
+  const requestId = m[1];
+  const records = await ctx.audit.list({ requestId, limit: 200 });
+  let rec = records.find((r) => r.event === 'evidence');
+  const viewer = await viewerOf(ctx, userId);
+  if (rec && !viewer.approver) rec = (await aboutVisibleFindings(ctx, viewer, [rec]))[0];
+  if (!rec) return buildEvidenceReply(requestId, undefined);
+  const snapshotId = String(rec.detail?.snapshotId ?? `${requestId}-evidence`);
+  const sha = typeof rec.detail?.sha256 === 'string' ? rec.detail.sha256 : undefined;
+  return buildEvidenceReply(requestId, { record: rec, loaded: await loadEvidence(ctx, snapshotId, sha) });
+}
+
 export const auditCommand: Subcommand = {
   name: 'audit',
   views: true,
-  spec: { flags: { user: 'string', cluster: 'string' }, positional: ['N|verify'] },
+  spec: { flags: { user: 'string', cluster: 'string' }, positional: ['N|verify|evidence', 'ID'] },
   async run({ ctx, args, reply, userId }) {
     const first = args.positional[0];
+    if (first === 'evidence') {
+      if (Object.keys(args.flags).length)
+        throw new EcsGuardError(ErrorCode.InvalidInput, '`audit evidence` takes no flags');
+      await reply(await showEvidence(ctx, userId, args.positional[1]));
+      return;
+    }
+    if (args.positional.length > 1)
+      throw new EcsGuardError(ErrorCode.InvalidInput, 'only `audit evidence` takes a second argument');
     if (first === 'verify') {
       if (Object.keys(args.flags).length)
         throw new EcsGuardError(ErrorCode.InvalidInput, '`audit verify` takes no flags');

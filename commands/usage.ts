@@ -35,8 +35,8 @@ export const USAGE: readonly Usage[] = [
   },
   {
     name: 'audit',
-    usage: 'audit [N] [--user @U] [--cluster C] | audit verify',
-    summary: 'recent audit records, or a check of the audit hash chain',
+    usage: 'audit [N] [--user @U] [--cluster C] | audit verify | audit evidence <request id>',
+    summary: 'recent audit records, a check of the audit hash chain, or an evidence snapshot again',
     example: '/ecs-guard audit 20 --cluster prod-web',
   },
   {

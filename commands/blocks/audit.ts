@@ -1,7 +1,9 @@
 /** Block Kit answers of `/ecs-guard audit` and `audit verify`. Pure. */
 
+import type { loadEvidence } from '../../src/audit/evidence.js';
 import type { AuditRecord } from '../../src/audit/record.js';
 import type { AuditVerifyResult } from '../../src/audit/trail.js';
+import { buildEvidenceSummary } from '../../src/slack/blocks/evidence-summary.js';
 import { BUDGET, packLines } from '../../src/slack/blocks/pack-lines.js';
 import { context, header, section, slackDate } from '../../src/slack/blocks/parts.js';
 import { code, mrkdwn, oneLine, principalMention } from '../../src/slack/mrkdwn.js';
@@ -37,6 +39,8 @@ export function auditLine(r: AuditRecord): string {
     where || undefined,
     t.accountId && t.region ? oneLine(`${t.accountId}/${t.region}`, 80) : t.region && oneLine(t.region, 40),
     cmd,
+    // Where to read the snapshot again.
+    r.event === 'evidence' && t.requestId ? code(`/ecs-guard audit evidence ${t.requestId}`, 80) : undefined,
     r.reason ? `_${oneLine(r.reason, 160)}_` : undefined,
   ]
     .filter(Boolean)
@@ -88,5 +92,33 @@ export function buildVerifyReply(v: AuditVerifyResult): Reply {
           ]
         : []),
     ],
+  };
+}
+
+/**
+ * `audit evidence <id>`: the snapshot's summary (as posted in the card's thread) under a line
+ * saying whether the stored copy still hashes to what its audit record holds.
+ */
+export function buildEvidenceReply(
+  requestId: string,
+  found: { record: AuditRecord; loaded: Awaited<ReturnType<typeof loadEvidence>> } | undefined,
+): Reply {
+  if (!found)
+    return {
+      text: `No evidence snapshot is recorded for request ${requestId} (or not one you may see).`,
+    };
+  const { record, loaded } = found;
+  const seq = `audit record #${record.seq} (${slackDate(Date.parse(record.time))})`;
+  if (!loaded) {
+    const text = `The evidence snapshot of request ${requestId} is in ${seq}, but its stored copy is gone (kept 90 days).`;
+    return { text, blocks: [section(`:wastebasket: ${mrkdwn(text, 600)}`, 'audit-ev-gone')] };
+  }
+  const check = loaded.intact
+    ? `:lock: Stored copy matches the SHA-256 in ${seq}: ${code(loaded.sha256.slice(0, 16), 20)}…`
+    : `:rotating_light: Stored copy does NOT match the SHA-256 in ${seq}: it was changed after it was recorded.`;
+  const summary = buildEvidenceSummary(loaded.snapshot, loaded.sha256);
+  return {
+    text: `${loaded.intact ? '' : 'TAMPERED: '}${summary.text}`,
+    blocks: [section(check, 'audit-ev-check'), ...summary.blocks].slice(0, 50),
   };
 }

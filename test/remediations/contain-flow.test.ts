@@ -124,6 +124,30 @@ describe('Contain (evidence first, a stop that sticks, revoke, Restore)', () => 
     expect(snapshotRead).toBeLessThan(callIndex('StopTask', (i) => i.task === task.taskArn));
     const thread = h.slack.thread(ch, ts).map((m) => m.text ?? '');
     expect(thread.some((t) => t.startsWith('Evidence snapshot of task'))).toBe(true);
+
+    // `/ecs-guard audit evidence <request id>` shows it again, checked against its audit record.
+    const requestId = records[ev]!.target!.requestId!;
+    const ask = async (text: string) => {
+      const before = h.slack.ephemerals({ user: PEOPLE.approver }).length;
+      await h.client.slashCommand({ userId: PEOPLE.approver, channelId: ch, text });
+      const m = await waitFor(() => h.slack.ephemerals({ user: PEOPLE.approver })[before], {
+        what: `answer to ${text}`,
+      });
+      return `${m.text}\n${JSON.stringify(m.blocks ?? [])}`;
+    };
+    const again = await ask(`audit evidence ${requestId}`);
+    expect(again).toContain('Evidence snapshot');
+    expect(again).toContain('Stored copy matches the SHA-256');
+    expect(again).toContain(task.containers[0]!.imageDigest!);
+    expect(again).not.toContain('production');
+    expect(await ask(`audit evidence ${requestId}-evidence`)).toContain('Stored copy matches');
+    expect(await ask('audit 30')).toContain(`/ecs-guard audit evidence ${requestId}`);
+    // The stored copy edited in Redis: it no longer matches the hash in the chain.
+    const key = h.guard.ctx.keys('evidence', `${requestId}-evidence`);
+    const raw = (await h.guard.ctx.redis.get(key))!;
+    await h.guard.ctx.redis.set(key, raw.replace('RUNNING', 'STOPPED'));
+    expect(await ask(`audit evidence ${requestId}`)).toContain('does NOT match');
+    expect(await ask('audit evidence r000000000000000000000000')).toContain('No evidence snapshot');
   });
 
   it('Contain: the plan names the other tasks on the image; after one approval every one is stopped once, the services held, nothing relaunched; Restore brings the counts back', async () => {
