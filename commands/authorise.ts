@@ -8,7 +8,6 @@ import type { ActionName } from '../src/config.js';
 import type { AppContext } from '../src/context.js';
 import { EcsGuardError, ErrorCode } from '../src/errors.js';
 import { DetectorAccounts } from '../src/findings/members.js';
-import { actionsDeps } from '../src/requests/deps.js';
 import { canApprove, type Decision } from '../src/requests/policy.js';
 import { isChannelMember } from '../src/slack/channel-members.js';
 import { accountIdArg } from './args.js';
@@ -21,7 +20,7 @@ export async function isAllowed(
   principals: string[] | undefined,
 ): Promise<boolean> {
   if (principals === undefined) return true;
-  const member = await actionsDeps(ctx).groups.test(principals);
+  const member = await ctx.groups.test(principals);
   return member(principals, userId);
 }
 
@@ -36,7 +35,7 @@ export async function approveDecision(
   requesterId: string,
 ): Promise<Decision> {
   const rule = ctx.config.actions[action];
-  const member = await actionsDeps(ctx).groups.fresh(rule.approvers);
+  const member = await ctx.groups.fresh(rule.approvers);
   return canApprove(rule, userId, requesterId, action, member);
 }
 

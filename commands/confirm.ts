@@ -6,7 +6,6 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { AppContext } from '../src/context.js';
 import { planRequest } from '../src/remediations/cluster-monitoring.js';
-import { actionsDeps } from '../src/requests/deps.js';
 import { decidePlan, getPlan } from '../src/requests/plans.js';
 import { enqueueRequestJob } from '../src/requests/submit.js';
 import { buildPlanDecided, CANCEL_ACTION, CONFIRM_ACTION } from '../src/slack/blocks/coverage-plan.js';
@@ -103,7 +102,7 @@ export async function onPlanButton(
       at: decision.at,
       ...(input.responseUrl ? { responseUrl: input.responseUrl } : {}),
     });
-    await actionsDeps(ctx).requests.create(req);
+    await ctx.requests.create(req);
     await enqueueRequestJob(ctx, req, 1, userId);
   }
   await respond({ replace_original: true, ...buildPlanDecided(plan, decision) });

@@ -8,6 +8,7 @@ import { startAnchoring } from './audit/anchoring.js';
 import { SlackAnchorLog } from './audit/slack-anchor-log.js';
 import { AuditTrail } from './audit/trail.js';
 import { AwsClients, type AwsClientsOptions } from './aws/clients.js';
+import { EcsContextCache } from './aws/ecs-context-cache.js';
 import { type Clock, systemClock } from './clock.js';
 import { ACTIONS, type Config } from './config.js';
 import type { AppContext } from './context.js';
@@ -33,6 +34,8 @@ import { startQueueMetrics } from './queue/queue-metrics.js';
 import { createRedis, keyspace } from './redis.js';
 import { takeRequestEvidence } from './remediations/evidence.js';
 import { REMEDIATIONS } from './remediations/index.js';
+import { GroupResolver } from './requests/membership.js';
+import { RequestStore } from './requests/store.js';
 import type { Service } from './service.js';
 import { CardRenderer } from './slack/card-renderer.js';
 import { CardStore } from './slack/card-store.js';
@@ -189,6 +192,9 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
     pipeline,
     poller,
     pushes,
+    requests: new RequestStore(redis, keys, clock, config.audit.hmacKey.reveal(), retentionMs),
+    groups: new GroupResolver({ slack, redis, keys, log }),
+    ecsContext: new EcsContextCache(30_000, clock),
     queues,
     work: new Limiter(opts.handlerConcurrency ?? 8),
     version: packageVersion(),

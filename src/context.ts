@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Queue } from 'bullmq';
 import type { AuditTrail } from './audit/trail.js';
 import type { AwsClients } from './aws/clients.js';
+import type { EcsContextCache } from './aws/ecs-context-cache.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Pipeline } from './findings/pipeline.js';
@@ -13,6 +14,8 @@ import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { Keyspace, Redis } from './redis.js';
 import type { EvidenceSnapshot } from './remediations/types.js';
+import type { GroupResolver } from './requests/membership.js';
+import type { RequestStore } from './requests/store.js';
 import type { CardRenderer } from './slack/card-renderer.js';
 import type { CardStore } from './slack/card-store.js';
 import type { FindingDetails } from './slack/finding-details.js';
@@ -42,6 +45,12 @@ export interface AppContext {
   poller: Poller;
   /** Pushed events wait here until GetFindings confirms them. */
   pushes: PushVerifier;
+  /** Remediation requests (listeners, jobs and the sweeper share the one store). */
+  requests: RequestStore;
+  /** Slack user-group membership for the policy's principals (cached in Redis). */
+  groups: GroupResolver;
+  /** ECS context clicks: what was gathered for a task in the last 30 s. */
+  ecsContext: EcsContextCache;
   queues: { poll: Queue; actions: Queue };
   /** Slack handler work after the ack (clicks, commands): bounded, so acks keep their CPU. */
   work: Limiter;

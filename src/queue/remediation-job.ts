@@ -10,9 +10,9 @@ import { describeAwsError } from '../aws/errors.js';
 import type { AppContext } from '../context.js';
 import { type AnyRemediation, remediation } from '../remediations/index.js';
 import type { Outcome, RemediationTarget, RunContext } from '../remediations/types.js';
-import { type ActionsDeps, actionsDeps, requestTarget } from '../requests/deps.js';
 import { completeFinish, finishRequest } from '../requests/finish.js';
 import type { ActionRequest } from '../requests/store.js';
+import { requestTarget } from '../requests/target.js';
 import type { ActionJobData } from './action-jobs.js';
 
 /** The target fields of a request. */
@@ -31,7 +31,6 @@ export function targetOf(req: ActionRequest): RemediationTarget {
 /** The helpers `run()` gets; `steps` collects the names of the steps this run did or found done. */
 export function runContext<I>(
   ctx: AppContext,
-  deps: ActionsDeps,
   req: ActionRequest,
   def: AnyRemediation,
   input: I,
@@ -60,11 +59,11 @@ export function runContext<I>(
     ecs: () => call('AssumeRole', () => ctx.aws.ecs(identity)),
     guardDuty: () => call('AssumeRole', () => ctx.aws.guardDuty({ region: target.region })),
     async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
-      const done = await deps.requests.stepResult(req.requestId, name);
+      const done = await ctx.requests.stepResult(req.requestId, name);
       steps.push(name);
       if (done) return done.value as T;
       const value = await fn();
-      await deps.requests.saveStep(req.requestId, name, value);
+      await ctx.requests.saveStep(req.requestId, name, value);
       await ctx.audit.append({
         actor,
         action: req.action,
@@ -88,15 +87,14 @@ export async function runRemediationJob(
   job: Pick<Job<ActionJobData>, 'data' | 'opts' | 'attemptsMade'>,
   lookup: (name: string) => AnyRemediation | undefined = remediation,
 ): Promise<string> {
-  const deps = actionsDeps(ctx);
   const requestId = String(job.data.requestId);
-  const req = await deps.requests.get(requestId);
+  const req = await ctx.requests.get(requestId);
   if (!req) return 'unknown request';
   // Redis is not trusted to say what was approved: a record ecs-guard did not sign is refused.
-  const signed = deps.requests.verify(requestId, req);
-  if (!signed.ok) return refuseUnsigned(ctx, deps, requestId, req, signed.why);
+  const signed = ctx.requests.verify(requestId, req);
+  if (!signed.ok) return refuseUnsigned(ctx, requestId, req, signed.why);
   if (req.status === 'executed' || req.status === 'failed') {
-    await completeFinish(ctx, deps, req);
+    await completeFinish(ctx, req);
     return `already ${req.status}`;
   }
   if (req.status !== 'approved' || req.attempt !== Number(job.data.attempt ?? 1))
@@ -104,7 +102,7 @@ export async function runRemediationJob(
   const def = lookup(req.action);
   const undo = req.mode === 'undo';
   const fail = async (message: string) => {
-    await finishRequest(ctx, deps, req, { ok: false, message, retryable: false });
+    await finishRequest(ctx, req, { ok: false, message, retryable: false });
     return message;
   };
   if (!def) return fail(`ecs-guard has no remediation called "${req.action}".`);
@@ -117,7 +115,7 @@ export async function runRemediationJob(
     input = parsed.data;
   }
   const steps: string[] = [];
-  const rctx = runContext(ctx, deps, req, def, input, steps);
+  const rctx = runContext(ctx, req, def, input, steps);
   try {
     if (def.containment && !undo && ctx.evidence) {
       const hook = ctx.evidence;
@@ -127,10 +125,10 @@ export async function runRemediationJob(
       ? await def.undo!.run(rctx as RunContext<Record<string, unknown>>)
       : await def.run(rctx);
     const withSteps: Outcome = steps.length ? { ...outcome, detail: { ...outcome.detail, steps } } : outcome;
-    await finishRequest(ctx, deps, req, withSteps);
+    await finishRequest(ctx, req, withSteps);
     return outcome.message;
   } catch (err) {
-    return retryOrGiveUp(ctx, deps, job, req, err, steps);
+    return retryOrGiveUp(ctx, job, req, err, steps);
   }
 }
 
@@ -141,7 +139,6 @@ export async function runRemediationJob(
  */
 async function refuseUnsigned(
   ctx: AppContext,
-  deps: ActionsDeps,
   requestId: string,
   req: ActionRequest,
   why: string,
@@ -165,7 +162,7 @@ async function refuseUnsigned(
     detail: { status: String(req.status) },
   });
   if (req.status === 'approved')
-    await deps.requests.transition(requestId, ['approved'], 'rejected', {
+    await ctx.requests.transition(requestId, ['approved'], 'rejected', {
       decidedById: 'system',
       decidedAt: ctx.clock(),
     });
@@ -180,7 +177,6 @@ async function refuseUnsigned(
  */
 export async function retryOrGiveUp(
   ctx: AppContext,
-  deps: ActionsDeps,
   job: Pick<Job<ActionJobData>, 'opts' | 'attemptsMade'>,
   req: ActionRequest,
   err: unknown,
@@ -214,7 +210,7 @@ export async function retryOrGiveUp(
     ctx.metrics.actions.inc({ action: req.action, outcome: 'retried' });
     throw err instanceof Error ? err : new Error(info.message);
   }
-  await finishRequest(ctx, deps, req, {
+  await finishRequest(ctx, req, {
     ok: false,
     message: info.message,
     retryable: info.retryable,

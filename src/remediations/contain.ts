@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { CONTAINMENT_STEPS, type ContainmentStep } from '../config.js';
-import { actionsDeps } from '../requests/deps.js';
 import { threadReply } from '../slack/card-sync.js';
 import type { EvidenceFacts } from './evidence.js';
 import { type HeldService, heldSchema, holdOutcome, holdServices, restoreServices } from './hold-service.js';
@@ -115,8 +114,7 @@ export const contain = defineRemediation({
       'Evidence is recorded, then the chosen steps run in order: hold the service, stop the task, stop the tasks on the same image, revoke the task role sessions (if chosen).',
   },
   async run(r): Promise<Outcome> {
-    const deps = actionsDeps(r.ctx);
-    const ev = ((await deps.requests.stepResult(r.request.requestId, 'evidence'))?.value ?? {
+    const ev = ((await r.ctx.requests.stepResult(r.request.requestId, 'evidence'))?.value ?? {
       ok: false,
       digests: [],
     }) as EvidenceFacts;
@@ -124,7 +122,7 @@ export const contain = defineRemediation({
     const steps = CONTAINMENT_STEPS.filter((s) => r.input.steps.includes(s));
     const results: [ContainmentStep, StepResult][] = [];
     for (const step of steps) {
-      const before = await deps.requests.stepResult(r.request.requestId, step);
+      const before = await r.ctx.requests.stepResult(r.request.requestId, step);
       const res = await r.step(step, () => runStep(r, step, ev));
       results.push([step, res]);
       if (!before)

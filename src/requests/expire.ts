@@ -2,16 +2,16 @@ import type { AppContext } from '../context.js';
 import { remediationLabel } from '../remediations/index.js';
 import { syncCard, threadReply } from '../slack/card-sync.js';
 import { principalMention } from '../slack/mrkdwn.js';
-import { type ActionsDeps, requestTarget } from './deps.js';
+import { requestTarget } from './target.js';
 
 /**
  * Expires a pending request: one atomic pending→expired step, so whichever of the sweepers (one
  * per replica) or a late click gets there first does it, exactly once. The card loses its
  * approval buttons and says so; the step is audited. Returns whether this call expired it.
  */
-export async function expireRequest(ctx: AppContext, deps: ActionsDeps, requestId: string): Promise<boolean> {
+export async function expireRequest(ctx: AppContext, requestId: string): Promise<boolean> {
   const now = ctx.clock();
-  const t = await deps.requests.transition(requestId, ['pending'], 'expired', {
+  const t = await ctx.requests.transition(requestId, ['pending'], 'expired', {
     decidedAt: now,
     decidedById: 'system',
   });

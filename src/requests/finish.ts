@@ -4,8 +4,8 @@ import type { Outcome } from '../remediations/types.js';
 import type { ActionOutcome } from '../slack/blocks/card-state.js';
 import { syncCard, threadReply } from '../slack/card-sync.js';
 import { mrkdwn, principalMention } from '../slack/mrkdwn.js';
-import { type ActionsDeps, requestTarget } from './deps.js';
 import type { ActionRequest } from './store.js';
+import { requestTarget } from './target.js';
 
 /**
  * Records a request's result exactly once: the atomic approved→executed|failed step is the
@@ -14,12 +14,11 @@ import type { ActionRequest } from './store.js';
  */
 export async function finishRequest(
   ctx: AppContext,
-  deps: ActionsDeps,
   req: ActionRequest,
   outcome: Outcome,
 ): Promise<ActionRequest | undefined> {
   const now = ctx.clock();
-  const t = await deps.requests.transition(req.requestId, ['approved'], outcome.ok ? 'executed' : 'failed', {
+  const t = await ctx.requests.transition(req.requestId, ['approved'], outcome.ok ? 'executed' : 'failed', {
     outcomeOk: outcome.ok,
     outcomeMessage: outcome.message.slice(0, 1000),
     outcomeRetryable: outcome.retryable === true,
@@ -31,7 +30,7 @@ export async function finishRequest(
     notified: false,
   });
   if (!t.ok || !t.request) return undefined;
-  await completeFinish(ctx, deps, t.request, outcome.detail);
+  await completeFinish(ctx, t.request, outcome.detail);
   return t.request;
 }
 
@@ -45,7 +44,6 @@ function finishEvent(req: ActionRequest): string {
 /** The steps after the status marker; safe to call again (recovery after a crash). */
 export async function completeFinish(
   ctx: AppContext,
-  deps: ActionsDeps,
   req: ActionRequest,
   detail?: Record<string, string | number | boolean | string[]>,
 ): Promise<void> {
@@ -74,12 +72,12 @@ export async function completeFinish(
       });
       ctx.metrics.actions.inc({ action: req.action, outcome: ok ? 'succeeded' : 'failed' });
     }
-    await deps.requests.mark(req.requestId, { audited: true });
+    await ctx.requests.mark(req.requestId, { audited: true });
   }
   if (!req.notified) {
     if (req.cardId) await notifyCard(ctx, req, req.cardId, ok);
     else if (req.responseUrl) await replacePlanMessage(ctx, req);
-    await deps.requests.mark(req.requestId, { notified: true });
+    await ctx.requests.mark(req.requestId, { notified: true });
   }
 }
 

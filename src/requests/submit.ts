@@ -4,8 +4,8 @@ import { EcsGuardError, ErrorCode } from '../errors.js';
 import { enqueueAction } from '../queue/action-jobs.js';
 import type { AnyRemediation } from '../remediations/index.js';
 import type { RemediationTarget } from '../remediations/types.js';
-import { actionsDeps, requestTarget } from './deps.js';
 import { type ActionRequest, newRequestId, type RequestOrigin } from './store.js';
+import { requestTarget } from './target.js';
 
 /** The actor of requests ecs-guard makes itself (auto-contain after a cancel window, …). */
 export const ECS_GUARD_ACTOR: AuditActor = { id: 'ecs-guard' };
@@ -66,7 +66,7 @@ export async function submitRequest(ctx: AppContext, n: NewRequest): Promise<Act
     attempt: 1,
     ...(a ? { approverId: a.id, ...(a.name ? { approverName: a.name } : {}), approvedAt: now } : {}),
   };
-  await actionsDeps(ctx).requests.create(req);
+  await ctx.requests.create(req);
   await ctx.audit.append({
     actor: n.requester,
     action: def.name,
@@ -121,7 +121,7 @@ export function enqueueRequestJob(
  * approved→rejected, once; the delayed job then finds it stale and does nothing. Audited.
  */
 export async function cancelRequest(ctx: AppContext, requestId: string, by: AuditActor): Promise<boolean> {
-  const t = await actionsDeps(ctx).requests.transition(requestId, ['approved'], 'rejected', {
+  const t = await ctx.requests.transition(requestId, ['approved'], 'rejected', {
     decidedById: by.id,
     decidedAt: ctx.clock(),
   });
@@ -148,9 +148,8 @@ export async function submitUndo(
   req: ActionRequest,
   by: AuditActor,
 ): Promise<ActionRequest | undefined> {
-  const deps = actionsDeps(ctx);
   const restoreId = newRequestId();
-  if (!(await deps.requests.claimRestore(req.requestId, restoreId))) return undefined;
+  if (!(await ctx.requests.claimRestore(req.requestId, restoreId))) return undefined;
   const now = ctx.clock();
   const r: ActionRequest = {
     ...req,
@@ -179,6 +178,6 @@ export async function submitUndo(
     audited: undefined,
     notified: undefined,
   };
-  await deps.requests.create(r);
+  await ctx.requests.create(r);
   return r;
 }

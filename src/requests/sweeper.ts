@@ -1,7 +1,6 @@
 import type { AppContext } from '../context.js';
 import type { Service } from '../service.js';
 import { sweepSuppressions } from '../suppressions/sweep.js';
-import { actionsDeps } from './deps.js';
 import { expireRequest } from './expire.js';
 import { enqueueRequestJob } from './submit.js';
 
@@ -14,15 +13,14 @@ export const REENQUEUE_AFTER_MS = 60_000;
  * replica at once: expiry is an atomic status change, and job ids are deterministic.
  */
 export async function sweepRequests(ctx: AppContext): Promise<{ expired: number; requeued: number }> {
-  const deps = actionsDeps(ctx);
   const now = ctx.clock();
   let expired = 0;
-  for (const id of await deps.requests.dueForExpiry(now)) {
-    if (await expireRequest(ctx, deps, id)) expired++;
+  for (const id of await ctx.requests.dueForExpiry(now)) {
+    if (await expireRequest(ctx, id)) expired++;
   }
   let requeued = 0;
-  for (const id of await deps.requests.approvedBefore(now - REENQUEUE_AFTER_MS)) {
-    const req = await deps.requests.get(id);
+  for (const id of await ctx.requests.approvedBefore(now - REENQUEUE_AFTER_MS)) {
+    const req = await ctx.requests.get(id);
     if (req?.status !== 'approved') continue;
     const r = await enqueueRequestJob(ctx, req, req.attempt, req.approverId);
     if (r.added) requeued++;

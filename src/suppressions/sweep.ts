@@ -4,15 +4,14 @@
  * Safe on every replica at once. Runs from the request sweeper.
  */
 import type { AppContext } from '../context.js';
-import { actionsDeps, requestTarget } from '../requests/deps.js';
 import { ECS_GUARD_ACTOR, enqueueRequestJob, submitUndo } from '../requests/submit.js';
+import { requestTarget } from '../requests/target.js';
 import { dropSuppression, expiredSuppressions } from './store.js';
 
 export async function sweepSuppressions(ctx: AppContext, now = ctx.clock()): Promise<number> {
-  const deps = actionsDeps(ctx);
   let n = 0;
   for (const id of await expiredSuppressions(ctx, now)) {
-    const req = await deps.requests.get(id);
+    const req = await ctx.requests.get(id);
     if (!req?.undoState || req.status !== 'executed') {
       // Nothing ecs-guard can undo (a record without its request): out of the list.
       if (!req) await dropSuppression(ctx, id);

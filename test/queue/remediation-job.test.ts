@@ -14,8 +14,7 @@ import { runRemediationJob } from '../../src/queue/remediation-job.js';
 import { keyspace } from '../../src/redis.js';
 import type { AnyRemediation } from '../../src/remediations/index.js';
 import { defineRemediation } from '../../src/remediations/types.js';
-import { actionsDeps } from '../../src/requests/deps.js';
-import { type ActionRequest, newRequestId } from '../../src/requests/store.js';
+import { type ActionRequest, newRequestId, RequestStore } from '../../src/requests/store.js';
 import { dropPrefix, testPrefix, testRedis } from '../helpers/redis.js';
 
 const redis: Redis = testRedis();
@@ -42,6 +41,7 @@ function fakeCtx(): AppContext {
     keys,
     audit: new AuditTrail({ redis, keys, log, key: HMAC_KEY }),
     metrics: createMetrics(),
+    requests: new RequestStore(redis, keys, () => Date.now(), HMAC_KEY, 90 * 86_400_000),
   } as unknown as AppContext;
 }
 
@@ -76,7 +76,7 @@ async function approved(ctx: AppContext, action: string, patch: Partial<ActionRe
     attempt: 1,
     ...patch,
   };
-  await actionsDeps(ctx).requests.create(req);
+  await ctx.requests.create(req);
   return req;
 }
 
@@ -158,12 +158,12 @@ describe('remediation job lifecycle', () => {
     expect(record).toMatchObject({ event: 'refused', outcome: 'denied', actor: { id: 'system' } });
     expect(record?.reason).toMatch(/signature does not match/);
     // Set aside, so the sweeper does not queue it again.
-    expect((await actionsDeps(ctx).requests.get(forged))?.status).toBe('rejected');
+    expect((await ctx.requests.get(forged))?.status).toBe('rejected');
     expect(await redis.zscore(ctx.keys('requests', 'approved'), forged)).toBeNull();
   });
 
   it('refuses a signed pending request flipped to approved, and a signed one whose target was edited', async () => {
-    const store = actionsDeps(ctx).requests;
+    const store = ctx.requests;
     const pending = await approved(ctx, hold.name, { status: 'pending', input: { desiredCount: 0 } });
     await redis.hset(ctx.keys('request', pending.requestId), {
       status: 'approved',
@@ -191,7 +191,7 @@ describe('remediation job lifecycle', () => {
     await expect(runRemediationJob(ctx, job(req, 0), lookup)).rejects.toThrow(/Rate exceeded/);
     expect(await runRemediationJob(ctx, job(req, 1), lookup)).toBe('held');
     expect(calls).toEqual(['read', 'update:0', 'update:0']);
-    const done = await actionsDeps(ctx).requests.get(req.requestId);
+    const done = await ctx.requests.get(req.requestId);
     expect(done?.status).toBe('executed');
     expect(done?.undoState).toEqual({ desiredCount: 3 });
     const records = await ctx.audit.list({ requestId: req.requestId, limit: 20 });
@@ -210,7 +210,7 @@ describe('remediation job lifecycle', () => {
     const req = await approved(ctx, hold.name, { input: { desiredCount: 0 } });
     failNext = denied;
     await expect(runRemediationJob(ctx, job(req, 0), lookup)).rejects.toBeInstanceOf(UnrecoverableError);
-    const r = await actionsDeps(ctx).requests.get(req.requestId);
+    const r = await ctx.requests.get(req.requestId);
     expect(r?.status).toBe('failed');
     expect(r?.outcomeRetryable).toBe(false);
     expect(r?.outcomeMessage).toContain('UpdateService in 111122223333/us-east-1 failed');
@@ -225,7 +225,7 @@ describe('remediation job lifecycle', () => {
     const bad = await approved(ctx, hold.name, { input: { desiredCount: -1 } });
     expect(await runRemediationJob(ctx, job(bad), lookup)).toContain('not valid');
     expect(calls).toEqual([]);
-    expect((await actionsDeps(ctx).requests.get(bad.requestId))?.status).toBe('failed');
+    expect((await ctx.requests.get(bad.requestId))?.status).toBe('failed');
     const unknown = await approved(ctx, 'no-such-remediation');
     expect(await runRemediationJob(ctx, job(unknown), lookup)).toContain('no remediation called');
   });
@@ -258,7 +258,7 @@ describe('remediation job lifecycle', () => {
     await runRemediationJob(ctx, job(req, 1), lookup);
     expect(snapshots).toBe(1);
     expect(calls[0]).toBe('evidence:web');
-    expect(await actionsDeps(ctx).requests.stepResult(req.requestId, 'evidence')).toEqual({
+    expect(await ctx.requests.stepResult(req.requestId, 'evidence')).toEqual({
       value: { taskDefinition: 'web:7' },
     });
   });

@@ -3,7 +3,6 @@ import { describeTaskBundle, taskDigests } from '../../../aws/task-bundle.js';
 import { CONTAINMENT_STEPS, type ContainmentStep } from '../../../config.js';
 import type { AppContext } from '../../../context.js';
 import { contain, STEP_LABEL } from '../../../remediations/contain.js';
-import { actionsDeps } from '../../../requests/deps.js';
 import { canRequest, ruleFor } from '../../../requests/policy.js';
 import { blastRadiusLine } from '../../blocks/blast-radius.js';
 import { buildContainPlan, chosenSteps } from '../../blocks/contain-plan.js';
@@ -64,7 +63,7 @@ export async function handleContainPlan(ctx: AppContext, click: Click): Promise<
   const f = (await ctx.findings.get(card.findingId))?.finding;
   if (!f?.taskArn) return refuse(ctx, click, contain.name, 'Contain: this finding names no ECS task.');
   const rule = ruleFor(ctx.config, contain);
-  const member = await actionsDeps(ctx).groups.test(rule.requesters, rule.approvers);
+  const member = await ctx.groups.test(rule.requesters, rule.approvers);
   const decision = canRequest(rule, click.userId, contain.label, member);
   const auditTarget = { accountId: f.accountId, region: f.region, findingId: f.id, taskArn: f.taskArn };
   if (!decision.ok)

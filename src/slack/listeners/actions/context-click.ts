@@ -1,7 +1,6 @@
 import type { AuditInput, AuditTarget } from '../../../audit/record.js';
 import { type BlastRadius, cachedBlastRadius } from '../../../aws/blast-radius.js';
 import { gatherEcsContext } from '../../../aws/ecs-context.js';
-import { EcsContextCache } from '../../../aws/ecs-context-cache.js';
 import { ecsChangedAt } from '../../../aws/ecs-freshness.js';
 import { describeAwsError } from '../../../aws/errors.js';
 import type { AppContext } from '../../../context.js';
@@ -13,17 +12,6 @@ import { type CardRecord, isCardId } from '../../card-store.js';
 import { slackCall, threadReply } from '../../card-sync.js';
 import { wrongChannel } from '../click-origin.js';
 import { actor, type Click, refuse, tellClicker } from './click.js';
-
-/** One short-lived context cache per running app. */
-const caches = new WeakMap<AppContext, EcsContextCache>();
-const cacheOf = (ctx: AppContext) => {
-  let c = caches.get(ctx);
-  if (!c) {
-    c = new EcsContextCache(30_000, ctx.clock);
-    caches.set(ctx, c);
-  }
-  return c;
-};
 
 /**
  * The blast radius for the reply, or undefined when it cannot be worked out: the reply still goes
@@ -139,7 +127,7 @@ async function taskContext(
     });
     const cluster = f.clusterName ?? f.clusterArn;
     const changedAt = await ecsChangedAt(ctx, f.accountId, f.region);
-    const g = await cacheOf(ctx).get(
+    const g = await ctx.ecsContext.get(
       `${f.accountId}|${f.region}|${taskArn}`,
       () =>
         gatherEcsContext(

@@ -2,11 +2,11 @@ import type { AuditDetail } from '../../../audit/record.js';
 import type { ActionRule } from '../../../config.js';
 import type { AppContext } from '../../../context.js';
 import { type AnyRemediation, remediation, remediationLabel } from '../../../remediations/index.js';
-import { type ActionsDeps, actionsDeps, requestTarget } from '../../../requests/deps.js';
 import { expireRequest } from '../../../requests/expire.js';
 import { canApprove, canReject, canRestore, canRetry, ruleFor } from '../../../requests/policy.js';
 import { type ActionRequest, isRequestId, newRequestId } from '../../../requests/store.js';
 import { cancelRequest, enqueueRequestJob, submitUndo } from '../../../requests/submit.js';
+import { requestTarget } from '../../../requests/target.js';
 import type { CardState } from '../../blocks/card-state.js';
 import { syncCard, threadReply } from '../../card-sync.js';
 import { principalMention } from '../../mrkdwn.js';
@@ -14,13 +14,8 @@ import { wrongChannel } from '../click-origin.js';
 import { actor, type Click, refuse, tellClicker } from './click.js';
 
 /** The request behind an Approve/Reject/Retry value, or a refusal (forged/unknown ids). */
-async function loadRequest(
-  ctx: AppContext,
-  deps: ActionsDeps,
-  click: Click,
-  verb: string,
-): Promise<ActionRequest | undefined> {
-  const req = isRequestId(click.value) ? await deps.requests.get(click.value) : undefined;
+async function loadRequest(ctx: AppContext, click: Click, verb: string): Promise<ActionRequest | undefined> {
+  const req = isRequestId(click.value) ? await ctx.requests.get(click.value) : undefined;
   if (!req) {
     await refuse(ctx, click, verb, `${verb}: unknown request (the button's id is not one ecs-guard issued).`);
     return undefined;
@@ -56,14 +51,9 @@ async function ruleOf(
 }
 
 /** A lapsed pending request is expired on the click itself (the sweeper may not have run yet). */
-async function lapsed(
-  ctx: AppContext,
-  deps: ActionsDeps,
-  click: Click,
-  req: ActionRequest,
-): Promise<boolean> {
+async function lapsed(ctx: AppContext, click: Click, req: ActionRequest): Promise<boolean> {
   if (req.status !== 'pending' || req.expiresAt > ctx.clock()) return false;
-  await expireRequest(ctx, deps, req.requestId);
+  await expireRequest(ctx, req.requestId);
   await tellClicker(ctx, click, ':alarm_clock: This request has expired; nothing was done.');
   return true;
 }
@@ -96,12 +86,11 @@ function tellDecided(ctx: AppContext, click: Click, r: ActionRequest | undefined
  */
 async function pendingRequest(
   ctx: AppContext,
-  deps: ActionsDeps,
   click: Click,
   verb: string,
 ): Promise<ActionRequest | undefined> {
-  const req = await loadRequest(ctx, deps, click, verb);
-  if (!req || (await lapsed(ctx, deps, click, req))) return undefined;
+  const req = await loadRequest(ctx, click, verb);
+  if (!req || (await lapsed(ctx, click, req))) return undefined;
   if (req.status !== 'pending') {
     await tellDecided(ctx, click, req, req.status);
     return undefined;
@@ -152,18 +141,17 @@ async function markRunning(
 
 /** Approve: policy check, then ONE atomic pending→approved step; the winner queues the job. */
 export async function handleApprove(ctx: AppContext, click: Click): Promise<void> {
-  const deps = actionsDeps(ctx);
-  const req = await pendingRequest(ctx, deps, click, 'approve');
+  const req = await pendingRequest(ctx, click, 'approve');
   if (!req) return;
   const found = await ruleOf(ctx, click, req, 'Approve');
   if (!found) return;
   const { rule, def } = found;
   const label = def.label;
-  const member = await deps.groups.fresh(rule.approvers);
+  const member = await ctx.groups.fresh(rule.approvers);
   const d = canApprove(rule, click.userId, req.requesterId, label, member);
   if (!d.ok) return refuse(ctx, click, req.action, `Approve refused: ${d.reason}.`, requestTarget(req));
   const now = ctx.clock();
-  const t = await deps.requests.transition(req.requestId, ['pending'], 'approved', {
+  const t = await ctx.requests.transition(req.requestId, ['pending'], 'approved', {
     approverId: click.userId,
     ...(click.userName ? { approverName: click.userName } : {}),
     approvedAt: now,
@@ -179,17 +167,16 @@ export async function handleApprove(ctx: AppContext, click: Click): Promise<void
 
 /** Reject: approvers, or the requester withdrawing; atomic pending→rejected. */
 export async function handleReject(ctx: AppContext, click: Click): Promise<void> {
-  const deps = actionsDeps(ctx);
-  const req = await pendingRequest(ctx, deps, click, 'reject');
+  const req = await pendingRequest(ctx, click, 'reject');
   if (!req) return;
   const found = await ruleOf(ctx, click, req, 'Reject');
   if (!found) return;
   const { rule } = found;
-  const member = await deps.groups.test(rule.approvers);
+  const member = await ctx.groups.test(rule.approvers);
   const d = canReject(rule, click.userId, req.requesterId, member);
   if (!d.ok) return refuse(ctx, click, req.action, `Reject refused: ${d.reason}.`, requestTarget(req));
   const now = ctx.clock();
-  const t = await deps.requests.transition(req.requestId, ['pending'], 'rejected', {
+  const t = await ctx.requests.transition(req.requestId, ['pending'], 'rejected', {
     decidedById: click.userId,
     decidedAt: now,
   });
@@ -211,14 +198,13 @@ export async function handleReject(ctx: AppContext, click: Click): Promise<void>
 
 /** Retry a failed, retryable request: approvers only; a new attempt with its own job id. */
 export async function handleRetry(ctx: AppContext, click: Click): Promise<void> {
-  const deps = actionsDeps(ctx);
-  const req = await loadRequest(ctx, deps, click, 'retry');
+  const req = await loadRequest(ctx, click, 'retry');
   if (!req) return;
   const found = await ruleOf(ctx, click, req, 'Retry');
   if (!found) return;
   const { rule, def } = found;
   const label = def.label;
-  const member = await deps.groups.fresh(rule.approvers);
+  const member = await ctx.groups.fresh(rule.approvers);
   const d = canRetry(rule, click.userId, label, member);
   if (!d.ok) return refuse(ctx, click, req.action, `Retry refused: ${d.reason}.`, requestTarget(req));
   if (rule.twoPerson && click.userId === req.requesterId) {
@@ -236,7 +222,7 @@ export async function handleRetry(ctx: AppContext, click: Click): Promise<void> 
   const now = ctx.clock();
   const attempt = req.attempt + 1;
   // The CAS on 'failed' makes two Retry clicks produce one new attempt.
-  const t = await deps.requests.transition(req.requestId, ['failed'], 'approved', {
+  const t = await ctx.requests.transition(req.requestId, ['failed'], 'approved', {
     attempt,
     approverId: click.userId,
     ...(click.userName ? { approverName: click.userName } : {}),
@@ -258,13 +244,12 @@ export async function handleRetry(ctx: AppContext, click: Click): Promise<void> 
  * then a new request of mode `undo` whose input is that state, approved by the clicker and queued.
  */
 export async function handleRestore(ctx: AppContext, click: Click): Promise<void> {
-  const deps = actionsDeps(ctx);
-  const req = await loadRequest(ctx, deps, click, 'restore');
+  const req = await loadRequest(ctx, click, 'restore');
   if (!req) return;
   const found = await ruleOf(ctx, click, req, 'Restore');
   if (!found) return;
   const { rule, def } = found;
-  const member = await deps.groups.fresh(rule.approvers);
+  const member = await ctx.groups.fresh(rule.approvers);
   const d = canRestore(rule, click.userId, req.requesterId, def.label, member);
   if (!d.ok) return refuse(ctx, click, req.action, `Restore refused: ${d.reason}.`, requestTarget(req));
   if (req.status !== 'executed' || req.mode === 'undo' || !req.undoState || !def.undo) {
@@ -288,12 +273,11 @@ export async function handleRestore(ctx: AppContext, click: Click): Promise<void
  * the requester or an approver; approved→rejected once, so the job finds it stale.
  */
 export async function handleCancel(ctx: AppContext, click: Click): Promise<void> {
-  const deps = actionsDeps(ctx);
-  const req = await loadRequest(ctx, deps, click, 'cancel');
+  const req = await loadRequest(ctx, click, 'cancel');
   if (!req) return;
   const found = await ruleOf(ctx, click, req, 'Cancel');
   if (!found) return;
-  const member = await deps.groups.test(found.rule.approvers);
+  const member = await ctx.groups.test(found.rule.approvers);
   const d = canReject(found.rule, click.userId, req.requesterId, member);
   if (!d.ok) return refuse(ctx, click, req.action, `Cancel refused: ${d.reason}.`, requestTarget(req));
   if (!(await cancelRequest(ctx, req.requestId, actor(click))))

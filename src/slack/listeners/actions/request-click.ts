@@ -3,7 +3,6 @@ import type { AppContext } from '../../../context.js';
 import type { Finding } from '../../../findings/model.js';
 import { type AnyRemediation, remediationLabel } from '../../../remediations/index.js';
 import type { RemediationTarget } from '../../../remediations/types.js';
-import { actionsDeps } from '../../../requests/deps.js';
 import { canRequest, ruleFor } from '../../../requests/policy.js';
 import { newRequestId } from '../../../requests/store.js';
 import { submitRequest } from '../../../requests/submit.js';
@@ -117,8 +116,7 @@ export async function requestOnCard(
   const { label, name: action } = def;
   const { card, target, auditTarget } = p;
   const rule = ruleFor(ctx.config, def);
-  const deps = actionsDeps(ctx);
-  const member = await deps.groups.test(rule.requesters, rule.approvers);
+  const member = await ctx.groups.test(rule.requesters, rule.approvers);
   const decision = canRequest(rule, click.userId, label, member);
   if (!decision.ok) return refuse(ctx, click, action, `${label} refused: ${decision.reason}.`, auditTarget);
 

@@ -1,7 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { AppContext } from '../../../context.js';
 import { suppress } from '../../../remediations/suppress.js';
-import { actionsDeps } from '../../../requests/deps.js';
 import { canRequest, ruleFor } from '../../../requests/policy.js';
 import { expiryMs, scopeOptions } from '../../../suppressions/criteria.js';
 import {
@@ -43,7 +42,7 @@ export async function handleSuppressClick(ctx: AppContext, click: Click): Promis
     ...(f.clusterName ? { cluster: f.clusterName } : {}),
   };
   const rule = ruleFor(ctx.config, suppress);
-  const member = await actionsDeps(ctx).groups.test(rule.requesters, rule.approvers);
+  const member = await ctx.groups.test(rule.requesters, rule.approvers);
   const d = canRequest(rule, click.userId, label, member);
   if (!d.ok) return refuse(ctx, click, name, `${label} refused: ${d.reason}.`, target);
   const options = scopeOptions(f);
