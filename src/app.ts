@@ -43,6 +43,7 @@ import { countedFetch } from './slack/counted-fetch.js';
 import { FindingDetails } from './slack/finding-details.js';
 import { registerActions } from './slack/listeners/actions/index.js';
 import { DEFAULT_OUTBOX_OPTIONS, Outbox, type OutboxOptions } from './slack/outbox.js';
+import { SlackPacing } from './slack/pacing/index.js';
 import { createSlackClient, slackLogger } from './slack/web-client.js';
 import { packageVersion } from './version.js';
 
@@ -119,6 +120,11 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
     ...opts.aws,
   });
   const slack = createSlackClient(config, log, metrics);
+  const outboxOptions = { ...DEFAULT_OUTBOX_OPTIONS, ...opts.outbox };
+  const pacing = new SlackPacing(
+    { redis, keys, slack, log },
+    { slotMs: outboxOptions.slotMs, updateGapMs: outboxOptions.updateGapMs },
+  );
   if (config.audit.keyGenerated) {
     log.warn(
       'ECS_GUARD_AUDIT_HMAC_KEY is not set: the audit chain uses a random key for this process only (set it; it is required in production)',
@@ -132,7 +138,7 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
     key: config.audit.hmacKey.reveal(),
     retentionMs: config.audit.retentionDays * 86_400_000,
     ...(config.audit.channel
-      ? { anchors: new SlackAnchorLog(slack, config.audit.channel, config.audit.hmacKey.reveal()) }
+      ? { anchors: new SlackAnchorLog(slack, config.audit.channel, config.audit.hmacKey.reveal(), pacing) }
       : {}),
   });
   const retentionMs = config.retentionDays * 86_400_000;
@@ -140,7 +146,7 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
   const cards = new CardStore(redis, keys, clock, retentionMs);
   const incidents = new IncidentLinks({ redis, keys, cards, findings });
   const renderer = new CardRenderer(cards, findings, { consoleUrl: config.consoleUrl, incidents });
-  const details = new FindingDetails({ redis, keys, cards, findings, slack, log, clock });
+  const details = new FindingDetails({ redis, keys, cards, findings, slack, pacing, log, clock });
   const pipeline = new Pipeline({ findings, cards, config, log, metrics, incidents });
   const pollHealth = new PollHealthStore(redis, keys, clock);
   const poller = new Poller({
@@ -183,6 +189,7 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
     keys,
     aws,
     slack,
+    pacing,
     audit,
     metrics,
     findings,
@@ -316,8 +323,8 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
   registerCommands(bolt, ctx);
 
   const outbox = new Outbox(
-    { findings, cards, renderer, details, incidents, slack, log, metrics, clock },
-    { ...DEFAULT_OUTBOX_OPTIONS, ...opts.outbox },
+    { findings, cards, renderer, details, incidents, slack, pacing, log, metrics, clock },
+    outboxOptions,
   );
   const services: Service[] = [];
   let server: Server | undefined;

@@ -19,6 +19,7 @@ import type { RequestStore } from './requests/store.js';
 import type { CardRenderer } from './slack/card-renderer.js';
 import type { CardStore } from './slack/card-store.js';
 import type { FindingDetails } from './slack/finding-details.js';
+import type { SlackPacing } from './slack/pacing/index.js';
 
 /**
  * Everything a listener, command or job needs, built once in `app.ts`. Handlers take what they
@@ -34,6 +35,8 @@ export interface AppContext {
   aws: AwsClients;
   /** Web API client for work outside a Bolt request (outbox, workers); 429s are rejected, not hidden. */
   slack: WebClient;
+  /** Every post and update outside the outbox goes through this (channel slot, update gap, 429s). */
+  pacing: SlackPacing;
   audit: AuditTrail;
   metrics: Metrics;
   findings: FindingStore;

@@ -1,4 +1,5 @@
 import type { WebClient } from '@slack/web-api';
+import type { SlackPacing } from '../slack/pacing/index.js';
 import type { Anchor, AnchorLog, AnchorRead } from './anchor-log.js';
 import { hmacHex, keyId, macEquals } from './hash.js';
 
@@ -22,6 +23,8 @@ export class SlackAnchorLog implements AnchorLog {
     private readonly slack: WebClient,
     private readonly channel: string,
     private readonly key: string,
+    /** Takes the channel's post slot like every other post (absent in tests of the log alone). */
+    private readonly pacing?: SlackPacing,
   ) {
     this.where = `Slack channel ${channel}`;
     this.kid = keyId(key);
@@ -33,7 +36,8 @@ export class SlackAnchorLog implements AnchorLog {
 
   async post(a: { seq: number; hash: string }): Promise<{ ts: string }> {
     const text = `ecs-guard audit anchor · chain ${this.kid} · record ${a.seq} · hash ${a.hash} · mac ${this.mac(a.seq, a.hash)}`;
-    const res = await this.slack.chat.postMessage({ channel: this.channel, text, unfurl_links: false });
+    const args = { channel: this.channel, text, unfurl_links: false };
+    const res = this.pacing ? await this.pacing.post(args) : await this.slack.chat.postMessage(args);
     return { ts: String(res.ts) };
   }
 

@@ -1,8 +1,8 @@
-import type { WebClient } from '@slack/web-api';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Keyspace, Redis } from '../redis.js';
 import { buildPollFailingNotice, buildPollRecoveredNotice } from '../slack/blocks/poll-alert.js';
+import type { SlackPacing } from '../slack/pacing/index.js';
 import { failingForMs, type PollHealthStore } from './poll-health.js';
 
 /**
@@ -16,7 +16,7 @@ export class PollAlerts {
       health: PollHealthStore;
       redis: Redis;
       keys: Keyspace;
-      slack: WebClient;
+      pacing: SlackPacing;
       channel: string;
       /** 0 = never post. */
       alertMinutes: number;
@@ -39,7 +39,7 @@ export class PollAlerts {
   }
 
   private async syncOrThrow(region: string): Promise<void> {
-    const { health, redis, slack, channel, alertMinutes, clock } = this.deps;
+    const { health, redis, pacing, channel, alertMinutes, clock } = this.deps;
     if (alertMinutes <= 0) return;
     const now = clock();
     const h = await health.get(region);
@@ -48,21 +48,23 @@ export class PollAlerts {
     if (!failing) {
       if (!open.ts) return;
       const notice = buildPollRecoveredNotice(region, Number(open.failingSince), h.lastSuccessAt ?? now);
-      await slack.chat.update({ channel: open.channel ?? channel, ts: open.ts, ...notice });
+      // No turn yet: keep the notice open, the next poll tries again.
+      if (!(await pacing.update({ channel: open.channel ?? channel, ts: open.ts, ...notice }, 10_000)))
+        throw new Error('no chat.update turn for the recovered notice');
       await redis.del(this.key(region));
       return;
     }
     if (failingForMs(h, now) < alertMinutes * 60_000) return;
     const notice = buildPollFailingNotice(h, now);
     if (open.ts) {
-      await slack.chat.update({ channel: open.channel ?? channel, ts: open.ts, ...notice });
+      await pacing.update({ channel: open.channel ?? channel, ts: open.ts, ...notice }, 10_000);
       return;
     }
     // One poster across replicas; the loser updates the message next time.
     const claimed = await redis.hsetnx(this.key(region), 'claimedAt', String(now));
     if (!claimed) return;
     try {
-      const res = await slack.chat.postMessage({
+      const res = await pacing.post({
         channel,
         ...notice,
         unfurl_links: false,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Keyspace, Redis } from '../redis.js';
+import { slotKey } from '../slack/pacing/channel-slot.js';
 import { type GroupMember, memberOf } from './group-key.js';
 import type { Finding } from './model.js';
 
@@ -98,11 +99,6 @@ for _, id in ipairs(ids) do
 end
 redis.call('DEL', KEYS[2])
 return taken
-`;
-
-const RELEASE = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
 `;
 
 /** Priority: higher severity first, then earlier arrival (good until 2055). */
@@ -227,7 +223,7 @@ export class FindingStore {
       TAKE,
       3,
       this.keys('outbox', channel),
-      this.keys('slot', channel),
+      slotKey(this.keys, channel),
       this.keys('inflight', channel),
       String(slotMs),
       token,
@@ -245,21 +241,6 @@ export class FindingStore {
       this.keys('inflight', channel),
       String(this.clock()),
     )) as string[];
-  }
-
-  /** Takes the channel's post slot without popping anything (for a deferred group card). */
-  async acquireSlot(channel: string, slotMs: number): Promise<boolean> {
-    return (await this.redis.set(this.keys('slot', channel), 'direct', 'PX', slotMs, 'NX')) === 'OK';
-  }
-
-  /** Gives the slot back early (nothing was posted) so the next item need not wait. */
-  async releaseSlot(channel: string, token: string): Promise<void> {
-    await this.redis.eval(RELEASE, 1, this.keys('slot', channel), token);
-  }
-
-  /** Blocks the channel (after a 429) for `ms`. */
-  async holdSlot(channel: string, ms: number): Promise<void> {
-    await this.redis.set(this.keys('slot', channel), 'retry-after', 'PX', Math.max(1, Math.ceil(ms)));
   }
 
   /** Puts ids back in the outbox (post failed) with their priority unchanged. */

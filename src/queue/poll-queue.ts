@@ -43,7 +43,7 @@ export function startPollWorker(ctx: AppContext): Worker {
     health: new PollHealthStore(ctx.redis, ctx.keys, ctx.clock),
     redis: ctx.redis,
     keys: ctx.keys,
-    slack: ctx.slack,
+    pacing: ctx.pacing,
     channel: ctx.config.slack.alertChannel,
     alertMinutes: ctx.config.pollAlertMinutes,
     clock: ctx.clock,

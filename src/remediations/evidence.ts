@@ -1,7 +1,6 @@
 import { recordEvidence } from '../audit/evidence.js';
 import { appImageDigests, takeEvidenceSnapshot } from '../aws/evidence-snapshot.js';
 import { buildEvidenceSummary } from '../slack/blocks/evidence-summary.js';
-import { slackCall } from '../slack/card-sync.js';
 import type { RunContext } from './types.js';
 
 /**
@@ -53,16 +52,16 @@ export async function takeRequestEvidence(r: RunContext<unknown>): Promise<Evide
   const thread = req.cardId ? ((await ctx.cards.get(req.cardId))?.ts ?? req.ts) : req.ts;
   if (recorded.fresh && thread && req.channel) {
     const msg = buildEvidenceSummary(recorded.snapshot, recorded.sha256);
-    await slackCall(() =>
-      ctx.slack.chat.postMessage({
+    await ctx.pacing
+      .post({
         channel: req.channel,
         thread_ts: thread,
         text: msg.text,
         blocks: msg.blocks,
         unfurl_links: false,
         unfurl_media: false,
-      }),
-    ).catch((err: unknown) => ctx.log.warn({ err: (err as Error).message }, 'evidence summary not posted'));
+      })
+      .catch((err: unknown) => ctx.log.warn({ err: (err as Error).message }, 'evidence summary not posted'));
   }
   const s = recorded.snapshot;
   const group = s.task?.group;

@@ -2,28 +2,11 @@ import type { AppContext } from '../context.js';
 import type { CardState } from './blocks/card-state.js';
 
 /**
- * Runs a Slack call, waiting out a 429 (the client rejects rate-limited calls rather than queueing
- * them) up to `tries` times, so a reply right after the card's post is not lost to pacing.
- */
-export async function slackCall<T>(fn: () => Promise<T>, tries = 4): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await fn();
-    } catch (err) {
-      const e = err as { code?: string; retryAfter?: number };
-      if (e.code !== 'slack_webapi_rate_limited_error' || i >= tries) throw err;
-      const waitMs = Math.min(Math.max((e.retryAfter ?? 1) * 1000, 200), 5000);
-      await new Promise((r) => setTimeout(r, waitMs));
-    }
-  }
-}
-
-/**
  * Changes a card's stored state (under WATCH) and re-renders it in Slack. A failed chat.update
  * (429, outage) is handed to the outbox's debounced updater so the card still catches up.
  */
 export async function syncCard(
-  ctx: Pick<AppContext, 'cards' | 'renderer' | 'slack' | 'log'>,
+  ctx: Pick<AppContext, 'cards' | 'renderer' | 'pacing' | 'log'>,
   cardId: string,
   change?: (s: CardState) => CardState | undefined,
 ): Promise<CardState | undefined> {
@@ -37,7 +20,9 @@ export async function syncCard(
     return state;
   }
   try {
-    await slackCall(() => ctx.slack.chat.update({ channel: r.channel, ts, text: r.text, blocks: r.blocks }));
+    const done = await ctx.pacing.update({ channel: r.channel, ts, text: r.text, blocks: r.blocks });
+    // Other updates had the turns: the debounced updater applies this one at the shared pace.
+    if (!done) await ctx.cards.scheduleUpdate(cardId, ctx.pacing.opts.updateGapMs).catch(() => {});
   } catch (err) {
     ctx.log.warn({ err: (err as Error).message, cardId }, 'card update failed; scheduled for later');
     await ctx.cards.scheduleUpdate(cardId, 2000).catch(() => {});
@@ -50,7 +35,7 @@ export async function syncCard(
  * Without a known thread ts nothing is posted: a reply must never land top-level in the channel.
  */
 export async function threadReply(
-  ctx: Pick<AppContext, 'slack' | 'log' | 'cards'>,
+  ctx: Pick<AppContext, 'pacing' | 'log' | 'cards'>,
   channel: string,
   ts: string | undefined,
   text: string,
@@ -62,15 +47,13 @@ export async function threadReply(
     return undefined;
   }
   try {
-    const res = await slackCall(() =>
-      ctx.slack.chat.postMessage({
-        channel,
-        text,
-        thread_ts: thread,
-        unfurl_links: false,
-        unfurl_media: false,
-      }),
-    );
+    const res = await ctx.pacing.post({
+      channel,
+      text,
+      thread_ts: thread,
+      unfurl_links: false,
+      unfurl_media: false,
+    });
     return res.ts;
   } catch (err) {
     ctx.log.warn({ err: (err as Error).message, channel }, 'thread reply failed');
@@ -80,13 +63,13 @@ export async function threadReply(
 
 /** A message only `user` sees. */
 export async function ephemeral(
-  ctx: Pick<AppContext, 'slack' | 'log'>,
+  ctx: Pick<AppContext, 'slack' | 'pacing' | 'log'>,
   channel: string,
   user: string,
   text: string,
 ): Promise<void> {
   try {
-    await slackCall(() => ctx.slack.chat.postEphemeral({ channel, user, text }));
+    await ctx.pacing.call(() => ctx.slack.chat.postEphemeral({ channel, user, text }));
   } catch (err) {
     ctx.log.warn({ err: (err as Error).message, channel, user }, 'ephemeral failed');
   }

@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import type { Keyspace, Redis } from '../redis.js';
 import { buildFindingDetails } from './blocks/finding-card.js';
 import type { CardStore } from './card-store.js';
+import type { SlackPacing } from './pacing/index.js';
 
 /** A card posted longer ago than this gets its Details only when someone asks (ECS context). */
 export const DETAILS_IDLE_WINDOW_MS = 15 * 60_000;
@@ -35,6 +36,8 @@ export class FindingDetails {
       cards: CardStore;
       findings: FindingStore;
       slack: WebClient;
+      /** For replies someone asked for (ECS context): they wait for the channel's slot. */
+      pacing: SlackPacing;
       log: Logger;
       clock: Clock;
     },
@@ -76,7 +79,7 @@ export class FindingDetails {
       // ZREM answers 1 to one replica only: that one owns the item.
       if ((await redis.zrem(this.dueKey(channel), cardId)) !== 1) continue;
       if (Number(at) < now - DETAILS_IDLE_WINDOW_MS) continue; // waits for a request instead
-      const res = await this.post(cardId);
+      const res = await this.post(cardId, 'slot held');
       if (res === 'posted') {
         await redis.hdel(this.triesKey(channel), cardId);
         return true;
@@ -93,7 +96,7 @@ export class FindingDetails {
 
   /** Posts the card's Details now unless it has them (someone asked: ECS context). */
   async ensure(cardId: string): Promise<'posted' | 'already' | 'none' | 'failed'> {
-    return this.post(cardId);
+    return this.post(cardId, 'paced');
   }
 
   /** The ts of the card's Details reply, once posted. */
@@ -102,8 +105,12 @@ export class FindingDetails {
     return v?.startsWith('ts:') ? v.slice(3) : undefined;
   }
 
-  private async post(cardId: string): Promise<'posted' | 'already' | 'none' | 'failed'> {
-    const { redis, cards, findings, slack, log } = this.deps;
+  /** `slot held`: the outbox holds the channel's post slot for this reply; `paced`: take it first. */
+  private async post(
+    cardId: string,
+    how: 'slot held' | 'paced',
+  ): Promise<'posted' | 'already' | 'none' | 'failed'> {
+    const { redis, cards, findings, slack, pacing, log } = this.deps;
     const card = await cards.get(cardId);
     if (card?.kind !== 'finding' || !card.findingId || !card.ts) return 'none';
     const rec = await findings.get(card.findingId);
@@ -112,14 +119,15 @@ export class FindingDetails {
     if ((await redis.set(this.claimKey(cardId), token, 'PX', CLAIM_MS, 'NX')) !== 'OK') return 'already';
     const msg = buildFindingDetails(rec.finding);
     try {
-      const res = await slack.chat.postMessage({
+      const args = {
         channel: card.channel,
         thread_ts: card.ts,
         text: msg.text,
         blocks: msg.blocks,
         unfurl_links: false,
         unfurl_media: false,
-      });
+      };
+      const res = how === 'paced' ? await pacing.post(args) : await slack.chat.postMessage(args);
       await redis.set(this.claimKey(cardId), `ts:${res.ts}`, 'EX', POSTED_TTL_S);
       return 'posted';
     } catch (err) {

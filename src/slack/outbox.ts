@@ -9,7 +9,14 @@ import type { Metrics } from '../metrics.js';
 import type { CardRenderer } from './card-renderer.js';
 import { type CardStore, newGroupId } from './card-store.js';
 import type { FindingDetails } from './finding-details.js';
-import { isRateLimited, slackErrorCode } from './web-client.js';
+import {
+  isRateLimited,
+  POST_SLOT_MS,
+  retryAfterMs,
+  type SlackPacing,
+  UPDATE_GAP_MS,
+} from './pacing/index.js';
+import { slackErrorCode } from './web-client.js';
 
 export interface OutboxOptions {
   /** Minimum gap between two posts in one channel, cluster-wide. Slack allows about 1/s. */
@@ -30,11 +37,11 @@ export interface OutboxOptions {
 }
 
 export const DEFAULT_OUTBOX_OPTIONS: OutboxOptions = {
-  slotMs: 1050,
+  slotMs: POST_SLOT_MS,
   groupAfter: 60,
   groupSame: 5,
   tickMs: 100,
-  updateGapMs: 1100,
+  updateGapMs: UPDATE_GAP_MS,
   inflightTimeoutMs: 120_000,
 };
 
@@ -54,7 +61,6 @@ export class Outbox {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = true;
-  private nextUpdateAt = 0;
   private nextRecoverAt = 0;
   private readonly attempts = new Map<string, number>();
   /** Ids this process took but could not finish handling, per channel (see recoverInflight). */
@@ -70,6 +76,8 @@ export class Outbox {
       /** Incident ⇄ cited-finding links: a posted card refreshes the cards it links with. */
       incidents?: IncidentLinks;
       slack: WebClient;
+      /** The channel slots and update turn, shared with every other Slack call and replica. */
+      pacing: SlackPacing;
       log: Logger;
       metrics?: Metrics;
       clock: Clock;
@@ -143,7 +151,7 @@ export class Outbox {
       }
       if (posted) return;
       // Nothing was posted (joined a group, or stale item): give the slot back and go on.
-      await this.deps.findings.releaseSlot(channel, taken.token);
+      await this.deps.pacing.slots.release(channel, taken.token);
     }
   }
 
@@ -157,13 +165,15 @@ export class Outbox {
     if (!details || !(await details.hasDue(channel))) return;
     if ((await findings.backlog(channel)) > 0) return;
     if (await this.deps.cards.hasOwedPost(channel)) return;
-    if (!(await findings.acquireSlot(channel, this.opts.slotMs))) return;
+    const { slots } = this.deps.pacing;
+    const token = await slots.acquire(channel, this.opts.slotMs);
+    if (!token) return;
     let posted = false;
     try {
       posted = await details.postDue(channel);
     } finally {
-      if (posted) await findings.holdSlot(channel, this.opts.slotMs).catch(() => {});
-      else await findings.releaseSlot(channel, 'direct');
+      if (posted) await slots.hold(channel, this.opts.slotMs).catch(() => {});
+      else await slots.release(channel, token);
     }
   }
 
@@ -300,12 +310,12 @@ export class Outbox {
       for (const r of requeue) this.attempts.delete(r.id);
       // The pace counts from when Slack got the post, not from when the item was taken. Best
       // effort: the post succeeded, so a Redis hiccup here must not turn into a re-post.
-      await findings.holdSlot(channel, this.opts.slotMs).catch(() => {});
+      await this.deps.pacing.slots.hold(channel, this.opts.slotMs).catch(() => {});
       return res.ts as string;
     } catch (err) {
       if (isRateLimited(err)) {
         log.warn({ channel, retryAfter: err.retryAfter }, 'slack rate limited; holding channel');
-        await findings.holdSlot(channel, err.retryAfter * 1000);
+        await this.deps.pacing.slots.hold(channel, retryAfterMs(err));
         await findings.requeue(channel, requeue);
         return undefined;
       }
@@ -322,7 +332,7 @@ export class Outbox {
       }
       log.warn({ channel, code, tries }, 'card post failed; will retry');
       for (const r of requeue) this.attempts.set(r.id, tries);
-      await findings.holdSlot(channel, Math.min(30_000, 1000 * 2 ** Math.min(tries, 5)));
+      await this.deps.pacing.slots.hold(channel, Math.min(30_000, 1000 * 2 ** Math.min(tries, 5)));
       await findings.requeue(channel, requeue);
       return undefined;
     }
@@ -349,17 +359,35 @@ export class Outbox {
     }
   }
 
-  /** Applies due card updates (repeats, group growth, archived), paced for Tier 3. */
+  /**
+   * Applies one due card update (repeats, group growth, archived) when the cluster-wide update
+   * turn is free, or posts a card still owed its first post when its channel's slot is.
+   */
   private async applyUpdates(): Promise<void> {
-    const { cards, renderer, slack, log, clock } = this.deps;
-    if (clock() < this.nextUpdateAt) return;
+    const { cards, renderer, slack, log, pacing } = this.deps;
     const [cardId] = await cards.claimDueUpdates(1);
     if (!cardId) return;
     const card = await cards.get(cardId);
     if (!card) return;
+    if (!card.ts && !(card.kind !== 'finding' && card.postFailed)) {
+      await cards.scheduleUpdate(cardId, 1000); // first post still in flight
+      return;
+    }
+    // A group card whose first post failed, or a new coverage card: it needs the channel's slot.
+    const slot = card.ts ? undefined : await pacing.slots.acquire(card.channel, this.opts.slotMs);
+    if (!card.ts && !slot) {
+      await cards.scheduleUpdate(cardId, 500);
+      return;
+    }
+    if (card.ts && !(await pacing.updates.take(this.opts.updateGapMs))) {
+      await cards.scheduleUpdate(cardId, 250);
+      return;
+    }
     const rendered = await renderer.render(card);
-    if (!rendered) return;
-    this.nextUpdateAt = clock() + this.opts.updateGapMs;
+    if (!rendered) {
+      if (slot) await pacing.slots.release(card.channel, slot);
+      return;
+    }
     try {
       if (card.ts) {
         await slack.chat.update({
@@ -369,12 +397,7 @@ export class Outbox {
           blocks: rendered.blocks,
         });
         this.deps.metrics?.cardsUpdated.inc();
-      } else if (card.kind !== 'finding' && card.postFailed) {
-        // A group card whose first post failed (not one still in flight), or a new coverage card: post it now.
-        if (!(await this.deps.findings.acquireSlot(card.channel, this.opts.slotMs))) {
-          await cards.scheduleUpdate(cardId, 500);
-          return;
-        }
+      } else {
         const res = await slack.chat.postMessage({
           channel: card.channel,
           text: rendered.text,
@@ -382,14 +405,13 @@ export class Outbox {
           unfurl_links: false,
         });
         await this.persist('group card posted', () => cards.setTs(cardId, res.ts as string));
-        await this.deps.findings.holdSlot(card.channel, this.opts.slotMs).catch(() => {});
-      } else {
-        await cards.scheduleUpdate(cardId, 1000); // first post still in flight
+        await pacing.slots.hold(card.channel, this.opts.slotMs).catch(() => {});
       }
     } catch (err) {
       if (isRateLimited(err)) {
-        this.nextUpdateAt = clock() + err.retryAfter * 1000;
-        await cards.scheduleUpdate(cardId, err.retryAfter * 1000);
+        if (card.ts) await pacing.updates.hold(retryAfterMs(err));
+        else await pacing.slots.hold(card.channel, retryAfterMs(err));
+        await cards.scheduleUpdate(cardId, retryAfterMs(err));
         return;
       }
       log.warn({ err, cardId }, 'card update failed; will retry');

@@ -26,10 +26,6 @@ export function createSlackClient(
   return client;
 }
 
-export function isRateLimited(err: unknown): err is { code: string; retryAfter: number } {
-  return (err as { code?: string })?.code === 'slack_webapi_rate_limited_error';
-}
-
 /** Slack API error code (`channel_not_found`, `invalid_blocks`, …) when there is one. */
 export function slackErrorCode(err: unknown): string | undefined {
   const e = err as { code?: string; data?: { error?: string } };

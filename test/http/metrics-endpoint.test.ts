@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isRateLimited } from '../../src/slack/web-client.js';
+import { isRateLimited } from '../../src/slack/pacing/index.js';
 import { type Harness, PEOPLE, startHarness } from '../helpers/harness.js';
 
 // The counters behind GET /metrics count the Slack calls the bot really makes: through

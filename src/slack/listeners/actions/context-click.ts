@@ -9,7 +9,7 @@ import { blastRadiusBlocks } from '../../blocks/blast-radius.js';
 import { buildEcsContextBlocks, postureWarnings } from '../../blocks/ecs-context.js';
 import { LIMITS } from '../../blocks/limits.js';
 import { type CardRecord, isCardId } from '../../card-store.js';
-import { slackCall, threadReply } from '../../card-sync.js';
+import { threadReply } from '../../card-sync.js';
 import { wrongChannel } from '../click-origin.js';
 import { actor, type Click, refuse, tellClicker } from './click.js';
 
@@ -165,16 +165,14 @@ async function taskContext(
         blocks: msg.blocks,
       });
     } else {
-      await slackCall(() =>
-        ctx.slack.chat.postMessage({
-          channel: card.channel,
-          ...((card.ts ?? click.messageTs) ? { thread_ts: card.ts ?? click.messageTs } : {}),
-          text: msg.text,
-          blocks: msg.blocks,
-          unfurl_links: false,
-          unfurl_media: false,
-        }),
-      );
+      await ctx.pacing.post({
+        channel: card.channel,
+        ...((card.ts ?? click.messageTs) ? { thread_ts: card.ts ?? click.messageTs } : {}),
+        text: msg.text,
+        blocks: msg.blocks,
+        unfurl_links: false,
+        unfurl_media: false,
+      });
     }
     await auditView(ctx, click, target, 'ok', {
       ...(g.awsRequestIds[0] ? { awsRequestId: g.awsRequestIds[0] } : {}),
