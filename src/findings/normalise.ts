@@ -491,3 +491,28 @@ export function incidentClusters(f: Pick<Finding, 'accountId' | 'region' | 'sequ
   }
   return [...seen.values()];
 }
+
+/** An ECS task an incident names, where it runs (the Contain plan, ECS context). */
+export interface IncidentTask {
+  accountId: string;
+  region: string;
+  taskArn: string;
+  cluster?: string;
+  service?: string;
+}
+
+/** The ECS tasks an incident touches, each once, in the sequence's order. */
+export function incidentTasks(f: Pick<Finding, 'accountId' | 'region' | 'sequence'>): IncidentTask[] {
+  const seen = new Map<string, IncidentTask>();
+  for (const r of f.sequence?.resources ?? []) {
+    if (r.type !== 'ECS_TASK' || !r.uid.includes(':task/') || seen.has(r.uid)) continue;
+    seen.set(r.uid, {
+      accountId: r.accountId ?? f.accountId,
+      region: r.region ?? f.region,
+      taskArn: r.uid,
+      ...(r.cluster ? { cluster: r.cluster } : {}),
+      ...(r.service ? { service: r.service } : {}),
+    });
+  }
+  return [...seen.values()];
+}

@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { CONTAINMENT_STEPS, type ContainmentStep } from '../config.js';
 import { threadReply } from '../slack/card-sync.js';
+import {
+  MAX_PLAN_TASKS,
+  type PlanTask,
+  planTaskSchema,
+  restoreTasks,
+  runStepOnTasks,
+  tasksEvidence,
+} from './contain-tasks.js';
 import type { EvidenceFacts } from './evidence.js';
 import { type HeldService, heldSchema, holdOutcome, holdServices, restoreServices } from './hold-service.js';
 import { type Revoked, restoreRoleSessions, revokedSchema, revokeRoleSessions } from './revoke-sessions.js';
@@ -31,7 +39,15 @@ interface StepResult {
   revoked?: Revoked;
 }
 
-type Input = { steps: ContainmentStep[] };
+type Input = { steps: ContainmentStep[]; tasks?: PlanTask[] };
+
+/** The step labels of an incident's plan (every affected task). */
+export const TASKS_STEP_LABEL: Record<ContainmentStep, string> = {
+  'hold-service': 'Hold their services (desired count 0, so nothing is relaunched)',
+  'stop-task': 'Stop every affected task',
+  'stop-image-tasks': 'Stop the other tasks on the same images (their services held first)',
+  'revoke-sessions': "Revoke the task roles' sessions issued before now (IAM deny policy)",
+};
 
 /** Runs one step of the plan; its result (JSON) is what a resumed plan finds stored. */
 async function runStep(r: RunContext<Input>, step: ContainmentStep, ev: EvidenceFacts): Promise<StepResult> {
@@ -101,7 +117,11 @@ export const contain = defineRemediation({
     'iam:GetRolePolicy',
     'iam:DeleteRolePolicy',
   ],
-  input: z.object({ steps: z.array(z.enum(CONTAINMENT_STEPS)).min(1) }),
+  // `tasks`: an incident's plan (every affected task, set server-side from the stored sequence).
+  input: z.object({
+    steps: z.array(z.enum(CONTAINMENT_STEPS)).min(1),
+    tasks: z.array(planTaskSchema).min(1).max(MAX_PLAN_TASKS).optional(),
+  }),
   approval: { needsApproval: true, twoPerson: 'env', requesters: 'requesters' },
   containment: true,
   // The card's Contain button opens the plan (src/slack/listeners/actions/contain-plan.ts); its
@@ -120,10 +140,14 @@ export const contain = defineRemediation({
     }) as EvidenceFacts;
     // Always in the fixed order, whatever order the plan listed them in.
     const steps = CONTAINMENT_STEPS.filter((s) => r.input.steps.includes(s));
+    const tasks = r.input.tasks;
+    const evidence = tasks ? await tasksEvidence(r, tasks) : undefined;
     const results: [ContainmentStep, StepResult][] = [];
     for (const step of steps) {
       const before = await r.ctx.requests.stepResult(r.request.requestId, step);
-      const res = await r.step(step, () => runStep(r, step, ev));
+      const res = await r.step(step, () =>
+        tasks && evidence ? runStepOnTasks(r, step, tasks, evidence) : runStep(r, step, ev),
+      );
       results.push([step, res]);
       if (!before)
         await threadReply(
@@ -136,14 +160,20 @@ export const contain = defineRemediation({
     }
     const held = results.flatMap(([, x]) => x.held ?? []);
     const revoked = results.find(([, x]) => x.revoked)?.[1].revoked;
+    const heldIn = results.flatMap(([, x]) => (x.heldIn as unknown[] | undefined) ?? []);
+    const revokedIn = results.flatMap(([, x]) => (x.revokedIn as unknown[] | undefined) ?? []);
     const ok = results.every(([, x]) => x.ok);
+    const undo = {
+      ...(held.length ? { held } : {}),
+      ...(revoked ? { revoked } : {}),
+      ...(heldIn.length ? { heldIn } : {}),
+      ...(revokedIn.length ? { revokedIn } : {}),
+    };
     return {
       ok,
       message: results.map(([s, x]) => `${SHORT[s]}: ${x.message}`).join(' · '),
       detail: Object.fromEntries(results.map(([s, x]) => [`step:${s}`, x.ok ? 'ok' : 'failed'])),
-      ...(held.length || revoked
-        ? { undo: { ...(held.length ? { held } : {}), ...(revoked ? { revoked } : {}) } }
-        : {}),
+      ...(Object.keys(undo).length ? { undo } : {}),
     };
   },
   undo: {
@@ -154,6 +184,7 @@ export const contain = defineRemediation({
       if (held.success && held.data.length)
         lines.push(...(await restoreServices(r, await r.ecs(), held.data)));
       if (revoked.success) lines.push(await restoreRoleSessions(r, revoked.data));
+      lines.push(...(await restoreTasks(r, r.input)));
       return { ok: true, message: lines.join(' ') || 'Nothing to restore.' };
     },
   },

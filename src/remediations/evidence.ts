@@ -24,7 +24,11 @@ export interface EvidenceFacts {
  * the target task, record it in the audit trail (hashed) and reply with a summary in the card's
  * thread. A failed snapshot says so and the step still runs; Slack being down never blocks it.
  */
-export async function takeRequestEvidence(r: RunContext<unknown>): Promise<EvidenceFacts> {
+export async function takeRequestEvidence(
+  r: RunContext<unknown>,
+  /** One snapshot per task of a many-task plan (its own id); `summary: false` skips the thread reply. */
+  opts: { id?: string; summary?: boolean } = {},
+): Promise<EvidenceFacts> {
   const { ctx, request: req, target } = r;
   if (!target.taskArn) return { ok: false, digests: [], skipped: 'the request names no task' };
   const ecs = await r.ecs();
@@ -32,7 +36,7 @@ export async function takeRequestEvidence(r: RunContext<unknown>): Promise<Evide
   const snap = await takeEvidenceSnapshot(
     ecs,
     {
-      id: `${req.requestId}-evidence`,
+      id: opts.id ?? `${req.requestId}-evidence`,
       accountId: target.accountId,
       region: target.region,
       taskArn: target.taskArn,
@@ -50,7 +54,7 @@ export async function takeRequestEvidence(r: RunContext<unknown>): Promise<Evide
     requestId: req.requestId,
   });
   const thread = req.cardId ? ((await ctx.cards.get(req.cardId))?.ts ?? req.ts) : req.ts;
-  if (recorded.fresh && thread && req.channel) {
+  if (recorded.fresh && opts.summary !== false && thread && req.channel) {
     const msg = buildEvidenceSummary(recorded.snapshot, recorded.sha256);
     await ctx.pacing
       .post({

@@ -24,10 +24,8 @@ import { LIMITS } from './limits.js';
 import { actions, codeList, context, fieldsSection, header, section, shortHash, slackDate } from './parts.js';
 
 /**
- * Contain hook: the containment remediation (issue 12) is offered on incident cards once the
- * registry has one named `contain` with a card button; until then the card shows Archive and
- * ECS context only. Its `inputFrom(finding)` gets the incident finding (`finding.sequence`): one
- * plan over every affected task.
+ * The containment remediation offered on incident cards: its plan covers every affected task of
+ * the sequence (src/slack/listeners/actions/contain-plan.ts, src/remediations/contain-tasks.ts).
  */
 export const INCIDENT_CONTAIN_REMEDIATION = 'contain';
 

@@ -2,7 +2,10 @@ import { cachedBlastRadius } from '../../../aws/blast-radius.js';
 import { describeTaskBundle, taskDigests } from '../../../aws/task-bundle.js';
 import { CONTAINMENT_STEPS, type ContainmentStep } from '../../../config.js';
 import type { AppContext } from '../../../context.js';
-import { contain, STEP_LABEL } from '../../../remediations/contain.js';
+import type { Finding } from '../../../findings/model.js';
+import { incidentTasks } from '../../../findings/normalise.js';
+import { contain, STEP_LABEL, TASKS_STEP_LABEL } from '../../../remediations/contain.js';
+import { MAX_PLAN_TASKS, type PlanTask, planTaskSchema } from '../../../remediations/contain-tasks.js';
 import { canRequest, ruleFor } from '../../../requests/policy.js';
 import { blastRadiusLine } from '../../blocks/blast-radius.js';
 import { buildContainPlan, chosenSteps } from '../../blocks/contain-plan.js';
@@ -61,13 +64,44 @@ export async function handleContainPlan(ctx: AppContext, click: Click): Promise<
       "Contain: this button is not on one of ecs-guard's finding cards.",
     );
   const f = (await ctx.findings.get(card.findingId))?.finding;
-  if (!f?.taskArn) return refuse(ctx, click, contain.name, 'Contain: this finding names no ECS task.');
+  const tasks = f?.sequence ? planTasks(f) : undefined;
+  if (!f || (!f.taskArn && !tasks?.length))
+    return refuse(
+      ctx,
+      click,
+      contain.name,
+      `Contain: this ${f?.sequence ? 'incident' : 'finding'} names no ECS task.`,
+    );
   const rule = ruleFor(ctx.config, contain);
   const member = await ctx.groups.test(rule.requesters, rule.approvers);
   const decision = canRequest(rule, click.userId, contain.label, member);
-  const auditTarget = { accountId: f.accountId, region: f.region, findingId: f.id, taskArn: f.taskArn };
+  const auditTarget = {
+    accountId: f.accountId,
+    region: f.region,
+    findingId: f.id,
+    ...(f.taskArn ? { taskArn: f.taskArn } : {}),
+  };
   if (!decision.ok)
     return refuse(ctx, click, contain.name, `Contain refused: ${decision.reason}.`, auditTarget);
+  const offered = offeredSteps(ctx);
+  if (tasks?.length || !f.taskArn) {
+    // An incident: one plan over every affected task (no blast-radius read per task here; the
+    // stop-image step reads it again when it runs).
+    const msg = buildContainPlan({
+      cardId: card.cardId,
+      taskId: f.title,
+      tasks: tasks ?? [],
+      offered: offered.map((step) => ({ step, label: TASKS_STEP_LABEL[step] })),
+      defaults: ctx.config.containment.defaultSteps,
+    });
+    await ctx.slack.chat.postEphemeral({
+      channel: click.channelId,
+      user: click.userId,
+      text: msg.text,
+      blocks: msg.blocks,
+    });
+    return;
+  }
   const cluster = f.clusterName ?? f.clusterArn;
   const line = await blastLine(ctx, click, {
     accountId: f.accountId,
@@ -75,7 +109,6 @@ export async function handleContainPlan(ctx: AppContext, click: Click): Promise<
     taskArn: f.taskArn,
     ...(cluster ? { cluster } : {}),
   });
-  const offered = offeredSteps(ctx);
   const msg = buildContainPlan({
     cardId: card.cardId,
     taskId: f.taskArn.slice(f.taskArn.lastIndexOf('/') + 1),
@@ -97,5 +130,21 @@ export async function handleRequestContainment(ctx: AppContext, click: Click): P
   const steps = chosenSteps(click.state, offeredSteps(ctx)) ?? ctx.config.containment.defaultSteps;
   if (!steps.length)
     return tellClicker(ctx, click, ':information_source: Tick at least one step to request containment.');
-  return handleRequestClick(ctx, click, contain, { steps });
+  // An incident's tasks come from the stored sequence, never from the click.
+  const card = isCardId(click.value) ? await ctx.cards.get(click.value) : undefined;
+  const f = card?.findingId ? (await ctx.findings.get(card.findingId))?.finding : undefined;
+  const tasks = f?.sequence ? planTasks(f) : undefined;
+  if (f?.sequence && !tasks?.length)
+    return refuse(ctx, click, contain.name, 'Contain: this incident names no ECS task.');
+  return handleRequestClick(ctx, click, contain, { steps, ...(tasks ? { tasks } : {}) });
+}
+
+/** The affected tasks of an incident that can be acted on (valid ARN, account, region), at most 400. */
+export function planTasks(f: Finding): PlanTask[] {
+  return incidentTasks(f)
+    .flatMap((t) => {
+      const p = planTaskSchema.safeParse(t);
+      return p.success ? [p.data] : [];
+    })
+    .slice(0, MAX_PLAN_TASKS);
 }

@@ -5,6 +5,7 @@ import { ecsChangedAt } from '../../../aws/ecs-freshness.js';
 import { describeAwsError } from '../../../aws/errors.js';
 import type { AppContext } from '../../../context.js';
 import type { Finding } from '../../../findings/model.js';
+import { incidentTasks } from '../../../findings/normalise.js';
 import { blastRadiusBlocks } from '../../blocks/blast-radius.js';
 import { buildEcsContextBlocks, postureWarnings } from '../../blocks/ecs-context.js';
 import { LIMITS } from '../../blocks/limits.js';
@@ -68,16 +69,16 @@ export async function handleEcsContext(ctx: AppContext, click: Click): Promise<v
   const f = rec?.finding;
   if (f?.sequence) {
     // An incident: the context of each affected task (the first few), one reply each.
-    const tasks = f.sequence.resources.filter((r) => r.type === 'ECS_TASK' && r.uid.includes(':task/'));
+    const tasks = incidentTasks(f);
     if (!tasks.length)
       return tellClicker(ctx, click, ':information_source: This incident names no ECS task to describe.');
     for (const t of tasks.slice(0, INCIDENT_CONTEXT_TASKS)) {
       const { sequence: _, ...rest } = f;
       await taskContext(ctx, click, card, {
         ...rest,
-        taskArn: t.uid,
-        accountId: t.accountId ?? f.accountId,
-        region: t.region ?? f.region,
+        taskArn: t.taskArn,
+        accountId: t.accountId,
+        region: t.region,
         ...(t.cluster ? { clusterName: t.cluster } : {}),
       });
     }

@@ -7,6 +7,7 @@ import { canRequest, ruleFor } from '../../../requests/policy.js';
 import { newRequestId } from '../../../requests/store.js';
 import { submitRequest } from '../../../requests/submit.js';
 import type { CardState } from '../../blocks/card-state.js';
+import { INCIDENT_CONTAIN_REMEDIATION } from '../../blocks/incident-card.js';
 import { type CardRecord, isCardId } from '../../card-store.js';
 import { syncCard } from '../../card-sync.js';
 import { principalMention } from '../../mrkdwn.js';
@@ -38,7 +39,10 @@ function targetIn(def: AnyRemediation, f: Finding): RemediationTarget | string {
     ...(f.taskArn ? { taskArn: f.taskArn } : {}),
     ...(f.service ? { service: f.service } : {}),
   };
-  if (def.target === 'task' && !f.taskArn) return `${def.label}: this finding names no ECS task.`;
+  // An incident's Contain acts on the tasks its input lists (one plan over every affected task).
+  const incidentPlan = !!f.sequence && def.name === INCIDENT_CONTAIN_REMEDIATION;
+  if (def.target === 'task' && !f.taskArn && !incidentPlan)
+    return `${def.label}: this finding names no ECS task.`;
   if (def.target === 'cluster' && !cluster) return `${def.label}: this finding names no ECS cluster.`;
   if (def.target === 'service' && (!f.service || !cluster))
     return `${def.label}: this finding's task belongs to no ECS service.`;
