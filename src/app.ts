@@ -34,6 +34,7 @@ import { startQueueMetrics } from './queue/queue-metrics.js';
 import { createRedis, keyspace } from './redis.js';
 import { takeRequestEvidence } from './remediations/evidence.js';
 import { REMEDIATIONS } from './remediations/index.js';
+import { autoContainCard } from './requests/auto-contain.js';
 import { GroupResolver } from './requests/membership.js';
 import { RequestStore } from './requests/store.js';
 import type { Service } from './service.js';
@@ -323,7 +324,21 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
   registerCommands(bolt, ctx);
 
   const outbox = new Outbox(
-    { findings, cards, renderer, details, incidents, slack, pacing, log, metrics, clock },
+    {
+      findings,
+      cards,
+      renderer,
+      details,
+      incidents,
+      slack,
+      pacing,
+      log,
+      metrics,
+      clock,
+      cardCreated: async (cardId, finding) => {
+        await autoContainCard(ctx, cardId, finding);
+      },
+    },
     outboxOptions,
   );
   const services: Service[] = [];

@@ -133,6 +133,20 @@ export interface ContainmentConfig {
   defaultSteps: ContainmentStep[];
   /** Revoke touches IAM: offered only when the policy file turns it on. */
   revokeSessions: boolean;
+  /** Auto-contain rules (first match wins); none = never automatic. */
+  autoContain: AutoContainRule[];
+}
+
+/**
+ * Auto-contain (policy file `containment.autoContain`): a finding card that matches shows
+ * "Containing in 5:00 unless someone cancels"; when the window ends the default plan runs with
+ * ecs-guard as the actor. Matching as routes do (type prefixes, cluster globs, minimum severity).
+ */
+export interface AutoContainRule extends Omit<RouteRule, 'channel'> {
+  /** Named in the card, the thread and the audit records. */
+  name: string;
+  /** The cancel window (default 300). */
+  windowSeconds: number;
 }
 
 export interface AuditConfig {
@@ -324,6 +338,24 @@ const policySchema = z
       .object({
         defaultSteps: z.array(z.enum(CONTAINMENT_STEPS)).min(1).optional(),
         revokeSessions: z.boolean().optional(),
+        autoContain: z
+          .array(
+            z
+              .object({
+                name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 _.-]{0,62}$/, {
+                  message: 'must be 1-63 letters, digits, spaces, _ . -',
+                }),
+                accounts: z.array(accountId).optional(),
+                regions: z.array(region).optional(),
+                clusters: z.array(z.string().min(1)).optional(),
+                minSeverity: z.enum(SEVERITIES).optional(),
+                types: z.array(z.string().min(1)).optional(),
+                // Long enough that people can see it and cancel (tests use a few seconds).
+                windowSeconds: z.number().int().min(5).max(3600).optional(),
+              })
+              .strict(),
+          )
+          .optional(),
       })
       .strict()
       .optional(),
@@ -529,5 +561,14 @@ function containmentOf(c: PolicyFile['containment']): ContainmentConfig {
       ErrorCode.ConfigError,
       'ECS_GUARD_CONFIG containment.defaultSteps names revoke-sessions but containment.revokeSessions is not true (it touches IAM: turn it on explicitly)',
     );
-  return { defaultSteps: CONTAINMENT_STEPS.filter((s) => defaults.includes(s)), revokeSessions };
+  const autoContain = (c?.autoContain ?? []).map((r) => ({
+    ...r,
+    minSeverity: r.minSeverity ? severityLabelOf(r.minSeverity) : undefined,
+    windowSeconds: r.windowSeconds ?? 300,
+  }));
+  return {
+    defaultSteps: CONTAINMENT_STEPS.filter((s) => defaults.includes(s)),
+    revokeSessions,
+    autoContain,
+  };
 }

@@ -209,4 +209,27 @@ actions:
       'ECS_GUARD_COVERAGE_CHANNEL',
     );
   });
+
+  it('containment.autoContain: off by default; a rule gets the 5:00 window by default; odd values are refused', () => {
+    expect(loadConfig(base).containment.autoContain).toEqual([]);
+    const read = (yaml: string) =>
+      loadConfig({ ...base, ECS_GUARD_CONFIG: '/p.yaml' }, (() => yaml) as never).containment.autoContain;
+    expect(
+      read(
+        'containment:\n  autoContain:\n    - { name: prod-shell, clusters: ["prod-*"], minSeverity: high }\n',
+      ),
+    ).toEqual([{ name: 'prod-shell', clusters: ['prod-*'], minSeverity: 'High', windowSeconds: 300 }]);
+    expect(
+      fails(
+        { ...base, ECS_GUARD_CONFIG: '/p.yaml' },
+        { '/p.yaml': 'containment:\n  autoContain:\n    - { name: x, windowSeconds: 1 }\n' },
+      ),
+    ).toContain('containment.autoContain.0.windowSeconds');
+    expect(
+      fails(
+        { ...base, ECS_GUARD_CONFIG: '/p.yaml' },
+        { '/p.yaml': 'containment:\n  autoContain:\n    - { clusters: [a] }\n' },
+      ),
+    ).toContain('containment.autoContain.0.name');
+  });
 });

@@ -13,7 +13,7 @@ export function globMatch(pattern: string, value: string): boolean {
 }
 
 export function ruleMatches(
-  rule: RouteRule,
+  rule: Omit<RouteRule, 'channel'>,
   f: Pick<Finding, 'accountId' | 'region' | 'clusterName' | 'type' | 'severityLabel'>,
 ): boolean {
   if (rule.accounts?.length && !rule.accounts.includes(f.accountId)) return false;

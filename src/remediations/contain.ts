@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CONTAINMENT_STEPS, type ContainmentStep } from '../config.js';
-import { threadReply } from '../slack/card-sync.js';
+import { syncCard, threadReply } from '../slack/card-sync.js';
 import {
   MAX_PLAN_TASKS,
   type PlanTask,
@@ -39,7 +39,8 @@ interface StepResult {
   revoked?: Revoked;
 }
 
-type Input = { steps: ContainmentStep[]; tasks?: PlanTask[] };
+/** `rule`: the auto-contain rule that made the request (src/requests/auto-contain.ts). */
+type Input = { steps: ContainmentStep[]; tasks?: PlanTask[]; rule?: string };
 
 /** The step labels of an incident's plan (every affected task). */
 export const TASKS_STEP_LABEL: Record<ContainmentStep, string> = {
@@ -96,6 +97,29 @@ async function runStep(r: RunContext<Input>, step: ContainmentStep, ev: Evidence
 }
 
 /**
+ * An auto-contain request's window has ended and nobody cancelled: the card stops counting down
+ * (no Cancel: it is running now) and the thread says so — once, not again on a resumed plan.
+ */
+async function windowEnded(r: RunContext<Input>, steps: ContainmentStep[]): Promise<void> {
+  const { ctx, request: req } = r;
+  const started = await Promise.all(steps.map((s) => ctx.requests.stepResult(req.requestId, s)));
+  if (started.some(Boolean)) return;
+  if (req.cardId)
+    await syncCard(ctx, req.cardId, (s) =>
+      s.running?.requestId === req.requestId && s.running.runAt
+        ? { ...s, running: { ...s.running, runAt: undefined, at: ctx.clock() } }
+        : undefined,
+    );
+  await threadReply(
+    ctx,
+    req.channel,
+    req.ts,
+    `:rotating_light: Nobody cancelled: ecs-guard is containing now (auto-contain rule \`${r.input.rule}\`): ${steps.map((s) => SHORT[s]).join(', ')}.`,
+    req.cardId,
+  );
+}
+
+/**
  * Contain: the response plan in one request — evidence first (the engine's `containment` hook),
  * then the chosen steps in order, each a `step` (run once, audited, resumed after a crash without
  * repeating what is done), each reported in the card's thread as it completes. Restore undoes
@@ -121,6 +145,7 @@ export const contain = defineRemediation({
   input: z.object({
     steps: z.array(z.enum(CONTAINMENT_STEPS)).min(1),
     tasks: z.array(planTaskSchema).min(1).max(MAX_PLAN_TASKS).optional(),
+    rule: z.string().max(63).optional(),
   }),
   approval: { needsApproval: true, twoPerson: 'env', requesters: 'requesters' },
   containment: true,
@@ -142,6 +167,7 @@ export const contain = defineRemediation({
     const steps = CONTAINMENT_STEPS.filter((s) => r.input.steps.includes(s));
     const tasks = r.input.tasks;
     const evidence = tasks ? await tasksEvidence(r, tasks) : undefined;
+    if (r.input.rule) await windowEnded(r, steps);
     const results: [ContainmentStep, StepResult][] = [];
     for (const step of steps) {
       const before = await r.ctx.requests.stepResult(r.request.requestId, step);
@@ -172,7 +198,10 @@ export const contain = defineRemediation({
     return {
       ok,
       message: results.map(([s, x]) => `${SHORT[s]}: ${x.message}`).join(' · '),
-      detail: Object.fromEntries(results.map(([s, x]) => [`step:${s}`, x.ok ? 'ok' : 'failed'])),
+      detail: {
+        ...Object.fromEntries(results.map(([s, x]) => [`step:${s}`, x.ok ? 'ok' : 'failed'])),
+        ...(r.input.rule ? { autoContainRule: r.input.rule } : {}),
+      },
       ...(Object.keys(undo).length ? { undo } : {}),
     };
   },

@@ -47,6 +47,8 @@ export interface ActionRequest {
   approverId?: string;
   approverName?: string;
   approvedAt?: number;
+  /** Not before (epoch ms): an approved request with a cancel window (auto-contain). */
+  runAt?: number;
   /** Who rejected (or which system step expired it) and when. */
   decidedById?: string;
   decidedAt?: number;
@@ -96,6 +98,8 @@ const SIGNED_FIELDS = [
   'input',
   'createdAt',
   'expiresAt',
+  // Signed: an edited runAt must not cut a cancel window short (absent = not part of the MAC).
+  'runAt',
 ] as const satisfies readonly (keyof ActionRequest)[];
 
 /** The request's MAC under `key` (HMAC-SHA256 over the canonical JSON of SIGNED_FIELDS). */
@@ -117,7 +121,7 @@ const ID_RE = /^r[0-9a-f]{24}$/;
 export const isRequestId = (s: unknown): s is string => typeof s === 'string' && ID_RE.test(s);
 export const newRequestId = () => `r${randomBytes(12).toString('hex')}`;
 
-const NUM = new Set(['createdAt', 'expiresAt', 'approvedAt', 'decidedAt', 'attempt', 'outcomeAt']);
+const NUM = new Set(['createdAt', 'expiresAt', 'approvedAt', 'decidedAt', 'attempt', 'outcomeAt', 'runAt']);
 const BOOL = new Set(['outcomeOk', 'outcomeRetryable', 'audited', 'notified']);
 const JSON_FIELDS = new Set(['input', 'outcomeData', 'undoState']);
 

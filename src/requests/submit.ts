@@ -32,6 +32,8 @@ export interface NewRequest {
   /** Run the job this late (an auto-contain cancel window); `cancelRequest` stops it meanwhile. */
   delayMs?: number;
   requestId?: string;
+  /** Extra detail for the `requested` audit record (e.g. the auto-contain rule). */
+  detail?: Record<string, string | number | boolean>;
 }
 
 /**
@@ -65,6 +67,7 @@ export async function submitRequest(ctx: AppContext, n: NewRequest): Promise<Act
     expiresAt: n.expiresAt ?? now + ctx.config.approvalTtlSeconds * 1000,
     attempt: 1,
     ...(a ? { approverId: a.id, ...(a.name ? { approverName: a.name } : {}), approvedAt: now } : {}),
+    ...(n.delayMs ? { runAt: now + n.delayMs } : {}),
   };
   await ctx.requests.create(req);
   await ctx.audit.append({
@@ -78,6 +81,7 @@ export async function submitRequest(ctx: AppContext, n: NewRequest): Promise<Act
       origin: n.origin,
       ...(n.approvers ? { approvers: n.approvers } : {}),
       ...(n.delayMs ? { delayMs: n.delayMs } : {}),
+      ...n.detail,
     },
   });
   ctx.metrics.actions.inc({ action: def.name, outcome: 'requested' });

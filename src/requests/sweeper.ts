@@ -22,7 +22,9 @@ export async function sweepRequests(ctx: AppContext): Promise<{ expired: number;
   for (const id of await ctx.requests.approvedBefore(now - REENQUEUE_AFTER_MS)) {
     const req = await ctx.requests.get(id);
     if (req?.status !== 'approved') continue;
-    const r = await enqueueRequestJob(ctx, req, req.attempt, req.approverId);
+    // A request with a cancel window keeps it: its lost job comes back delayed, not early.
+    const delay = req.runAt && req.attempt === 1 ? Math.max(0, req.runAt - now) : 0;
+    const r = await enqueueRequestJob(ctx, req, req.attempt, req.approverId, delay || undefined);
     if (r.added) requeued++;
   }
   // Suppressions past their expiry: their GuardDuty filter is deleted (an undo request).

@@ -75,6 +75,12 @@ export class Outbox {
       details?: FindingDetails;
       /** Incident ⇄ cited-finding links: a posted card refreshes the cards it links with. */
       incidents?: IncidentLinks;
+      /**
+       * A single finding card about to be rendered for its post (again after a failed post): sets
+       * what its first post must show (auto-contain's window) and queues slower work (blast radius).
+       * Idempotent; a failure is logged and the card is posted anyway.
+       */
+      cardCreated?: (cardId: string, finding: FindingRecord['finding']) => Promise<void>;
       slack: WebClient;
       /** The channel slots and update turn, shared with every other Slack call and replica. */
       pacing: SlackPacing;
@@ -239,6 +245,11 @@ export class Outbox {
       await cards.create({ cardId, kind: 'finding', findingId: id, channel, state: { cardId } });
       await findings.markCard(id, { state: 'posting', cardId });
     }
+    await this.deps
+      .cardCreated?.(cardId, rec.finding)
+      .catch((err: unknown) =>
+        this.deps.log.warn({ err: (err as Error).message, cardId }, 'card hook failed'),
+      );
     const rendered = await renderer.render(cardId);
     if (!rendered) return;
     const ok = await this.post(channel, rendered, [{ id, score, groupKey: rec.groupKey }]);

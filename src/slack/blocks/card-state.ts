@@ -39,7 +39,19 @@ export interface CardState {
   cardId: string;
   pending?: PendingRequest;
   /** Approved and queued (or running): no action buttons until the outcome is known. */
-  running?: { requestId: string; action: CardAction; requesterId?: string; approverId: string; at: number };
+  running?: {
+    requestId: string;
+    action: CardAction;
+    requesterId?: string;
+    approverId: string;
+    at: number;
+    /**
+     * Auto-contain: approved by ecs-guard under rule `rule`, runs at `runAt` unless cancelled
+     * (the card shows the countdown and Cancel until the job starts).
+     */
+    runAt?: number;
+    rule?: string;
+  };
   outcome?: ActionOutcome;
   /** Archived (by a user through ecs-guard, or found archived in GuardDuty when `byId` is absent). */
   archived?: { byId?: string; at: number };

@@ -200,6 +200,12 @@ export function statusLines(f: Finding, state: CardState, now: number | undefine
       `:hourglass_flowing_sand: *${name} requested* by ${principalMention(p.requesterId)} · waiting for approval`,
       `*Approvers:* ${mentions(p.approverMentions)} · expires ${slackDate(p.expiresAt)}${left}`,
     );
+  } else if (state.running?.runAt) {
+    const r = state.running;
+    const name = remediationLabel(r.action);
+    lines.push(
+      `:rotating_light: *${name === 'Contain' ? 'Containing' : name} in ${windowText(r.runAt! - r.at)} unless someone cancels* · auto-contain rule ${code(r.rule ?? '?', 70)} · runs ${slackDate(r.runAt!)}`,
+    );
   } else if (state.running) {
     const r = state.running;
     const name = remediationLabel(r.action);
@@ -213,6 +219,12 @@ export function statusLines(f: Finding, state: CardState, now: number | undefine
   return lines;
 }
 
+/** A cancel window as people say it: "5:00", "1:30". */
+export const windowText = (ms: number): string => {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+};
+
 /** The buttons of a card in its state; `offered` = the remediations shown on a fresh card. */
 export function buttonsFor(
   f: Finding,
@@ -222,6 +234,12 @@ export function buttonsFor(
   const cardId = state.cardId;
   const ecsContext = button(ACTION_ID.ecsContext, 'ECS context', cardId);
   if (state.archived || f.archived) return [ecsContext];
+  if (state.running?.runAt)
+    return [
+      // Safe to click (nothing runs), so no confirm dialog.
+      button(ACTION_ID.cancel, 'Cancel', state.running.requestId, { style: 'danger' }),
+      ecsContext,
+    ];
   if (state.running) return [ecsContext];
   if (state.pending) {
     const p = state.pending;
@@ -284,13 +302,15 @@ function fallbackText(f: Finding, state: CardState): string {
       ? ' [archived]'
       : state.pending
         ? ' [approval pending]'
-        : state.running
-          ? ' [running]'
-          : state.outcome
-            ? state.outcome.ok
-              ? ' [done]'
-              : ' [failed]'
-            : '';
+        : state.running?.runAt
+          ? ' [auto-contain: cancel window]'
+          : state.running
+            ? ' [running]'
+            : state.outcome
+              ? state.outcome.ok
+                ? ' [done]'
+                : ' [failed]'
+              : '';
   const raw = `${f.sample ? '[SAMPLE] ' : ''}${f.severityLabel} ${f.type}${where ? ` in ${where}` : ''} (${f.accountId} ${f.region})${status}`;
   return `${SEVERITY_EMOJI[f.severityLabel]} ${oneLine(raw, LIMITS.fallbackText - 30)}`;
 }
@@ -299,6 +319,7 @@ function fallbackText(f: Finding, state: CardState): string {
 export function cardStatusWord(f: Finding, state: CardState): string {
   if (state.archived || f.archived) return 'ARCHIVED';
   if (state.pending) return 'APPROVAL PENDING';
+  if (state.running?.runAt) return 'CONTAINING SOON';
   if (state.running) return 'RUNNING';
   if (state.outcome) return state.outcome.ok ? 'DONE' : 'FAILED';
   return 'OPEN';

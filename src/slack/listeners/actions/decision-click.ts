@@ -3,7 +3,14 @@ import type { ActionRule } from '../../../config.js';
 import type { AppContext } from '../../../context.js';
 import { type AnyRemediation, remediation, remediationLabel } from '../../../remediations/index.js';
 import { expireRequest } from '../../../requests/expire.js';
-import { canApprove, canReject, canRestore, canRetry, ruleFor } from '../../../requests/policy.js';
+import {
+  canApprove,
+  canReject,
+  canRequest,
+  canRestore,
+  canRetry,
+  ruleFor,
+} from '../../../requests/policy.js';
 import { type ActionRequest, isRequestId, newRequestId } from '../../../requests/store.js';
 import { cancelRequest, enqueueRequestJob, submitUndo } from '../../../requests/submit.js';
 import { requestTarget } from '../../../requests/target.js';
@@ -270,15 +277,17 @@ export async function handleRestore(ctx: AppContext, click: Click): Promise<void
 
 /**
  * Cancel an approved request before its job runs (an auto-contain window: a delayed job):
- * the requester or an approver; approved→rejected once, so the job finds it stale.
+ * anyone allowed to request it, the requester or an approver; approved→rejected once, so the
+ * job finds it stale.
  */
 export async function handleCancel(ctx: AppContext, click: Click): Promise<void> {
   const req = await loadRequest(ctx, click, 'cancel');
   if (!req) return;
   const found = await ruleOf(ctx, click, req, 'Cancel');
   if (!found) return;
-  const member = await ctx.groups.test(found.rule.approvers);
-  const d = canReject(found.rule, click.userId, req.requesterId, member);
+  const member = await ctx.groups.test(found.rule.requesters ?? [], found.rule.approvers);
+  const asRequester = canRequest(found.rule, click.userId, found.def.label, member);
+  const d = asRequester.ok ? asRequester : canReject(found.rule, click.userId, req.requesterId, member);
   if (!d.ok) return refuse(ctx, click, req.action, `Cancel refused: ${d.reason}.`, requestTarget(req));
   if (!(await cancelRequest(ctx, req.requestId, actor(click))))
     return tellClicker(
