@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
 import { groupKeyOf } from '../../src/findings/group-key.js';
-import type { Finding } from '../../src/findings/model.js';
+import type { Finding, SequenceResource } from '../../src/findings/model.js';
 import { normaliseFinding } from '../../src/findings/normalise.js';
-import { globMatch, routeFinding } from '../../src/findings/route.js';
+import { globMatch, routeFinding, routeIncident } from '../../src/findings/route.js';
 import { severityLabel } from '../../src/findings/severity.js';
 import { fixture, WIRE } from './fixtures.js';
 
@@ -77,6 +77,75 @@ describe('routeFinding', () => {
     const c = config([{ channel: 'CLOW', minSeverity: 'Low' }], 'High');
     expect(routeFinding(finding({ severity: 5 }), c)).toBeNull();
     expect(routeFinding(finding({ severity: 8 }), c)).toBe('CLOW');
+  });
+});
+
+describe('routeIncident', () => {
+  // An incident seen from the administrator account whose resources are in a member account.
+  const incident = (resources: SequenceResource[], severity = 9): Finding =>
+    finding({
+      type: 'AttackSequence:ECS/CompromisedCluster',
+      resourceType: 'AttackSequence',
+      accountId: '111111111111',
+      region: 'us-east-1',
+      clusterName: undefined,
+      severity,
+      sequence: {
+        uid: 'seq',
+        description: '',
+        signals: [],
+        resources,
+        endpoints: [],
+        actors: [],
+        tactics: [],
+        techniques: [],
+        indicators: [],
+        additionalTypes: [],
+      },
+    });
+  const task = (accountId: string, region: string, cluster: string): SequenceResource => ({
+    uid: `arn:aws:ecs:${region}:${accountId}:task/${cluster}/0123456789abcdef`,
+    type: 'ECS_TASK',
+    accountId,
+    region,
+    cluster,
+  });
+
+  it('matches any account, region and cluster the sequence touches, with its type and severity', () => {
+    const f = incident([
+      task('111111111111', 'us-east-1', 'staging-a'),
+      task('222222222222', 'eu-west-1', 'prod-pay'),
+    ]);
+    expect(routeIncident(f, config([{ channel: 'CMEMBER', accounts: ['222222222222'] }]))).toBe('CMEMBER');
+    expect(routeIncident(f, config([{ channel: 'CEU', regions: ['eu-west-1'] }]))).toBe('CEU');
+    expect(routeIncident(f, config([{ channel: 'CPROD', clusters: ['prod-*'] }]))).toBe('CPROD');
+    expect(routeIncident(f, config([{ channel: 'CSEQ', types: ['AttackSequence:ECS/'] }]))).toBe('CSEQ');
+    expect(
+      routeIncident(f, config([{ channel: 'CCRIT', clusters: ['prod-*'], minSeverity: 'Critical' }])),
+    ).toBe('CCRIT');
+    // First match wins; a rule none of its places match is skipped.
+    expect(
+      routeIncident(
+        f,
+        config([
+          { channel: 'CNONE', clusters: ['dev-*'] },
+          { channel: 'CFIRST', clusters: ['staging-*'] },
+          { channel: 'CSECOND', accounts: ['222222222222'] },
+        ]),
+      ),
+    ).toBe('CFIRST');
+    // A rule whose account and cluster are in different places of the sequence needs both in one place.
+    expect(
+      routeIncident(f, config([{ channel: 'CMIXED', accounts: ['111111111111'], clusters: ['prod-*'] }])),
+    ).toBe('CDEFAULT');
+  });
+
+  it('by severity: a rule minSeverity narrows it, the global minimum drops it', () => {
+    const f = incident([task('222222222222', 'us-east-1', 'prod-pay')], 7);
+    expect(
+      routeIncident(f, config([{ channel: 'CCRIT', clusters: ['prod-*'], minSeverity: 'Critical' }])),
+    ).toBe('CDEFAULT');
+    expect(routeIncident(f, config([], 'Critical'))).toBeNull();
   });
 });
 

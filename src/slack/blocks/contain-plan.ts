@@ -108,7 +108,7 @@ function incidentIntro(title: string, tasks: PlanTaskLine[], evidence: string): 
   const id = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
   const lines = tasks.map(
     (t) =>
-      `• ${code(id(t.taskArn), 40)} in ${code(t.cluster ?? '?', 100)}${t.service ? ` · service ${code(t.service, 100)}` : ''} · ${t.accountId} / ${t.region}`,
+      `• ${code(id(t.taskArn), 40)} in ${code(t.cluster ?? '?', 100)}${t.service ? ` · service ${code(t.service, 100)}` : ''} · ${oneLine(`${t.accountId} / ${t.region}`, 60)}`,
   );
   const services = [
     ...new Set(
