@@ -91,6 +91,17 @@ describe('Contain on an incident card (one plan over every affected task)', () =
     expect(labels(ts)).toContain('Contain');
     expect(labels(ts)).not.toContain('Stop task');
 
+    // ECS context on the incident card: one reply per affected task, in the card's thread.
+    await click(PEOPLE.outsider, ts, 'ECS context');
+    const contextOf = (id: string) =>
+      h.slack
+        .thread(ch, ts)
+        .filter((m) => JSON.stringify(m.blocks ?? []).includes(`ECS context · task ${id}`));
+    await waitFor(() => affected.every((t) => contextOf(t.taskArn.split('/').pop()!).length === 1), {
+      what: 'an ECS context reply per affected task',
+      timeoutMs: 20_000,
+    });
+
     // Contain: the plan (ephemeral) lists every affected task and the services a hold sets to 0.
     const cardId = buttonsOf(card(ts)).find((b) => b.action_id === 'contain')?.value;
     await click(PEOPLE.requester, ts, 'Contain');
