@@ -1,6 +1,6 @@
 /**
- * Who may run a command or press Confirm: the policy (`config.actions.<action>`) through the
- * response flow's policy functions and its cached user-group resolver (`src/requests/`).
+ * Who may run a command and see what: the policy (`config.actions.<action>`, `viewers`) through
+ * `src/requests/authorise.ts`.
  */
 
 import { detectorIdOf } from '../src/aws/coverage.js';
@@ -8,36 +8,13 @@ import type { ActionName } from '../src/config.js';
 import type { AppContext } from '../src/context.js';
 import { EcsGuardError, ErrorCode } from '../src/errors.js';
 import { DetectorAccounts } from '../src/findings/members.js';
-import { canApprove, type Decision } from '../src/requests/policy.js';
+import { isAllowed } from '../src/requests/authorise.js';
 import { isChannelMember } from '../src/slack/channel-members.js';
 import { accountIdArg } from './args.js';
 import { awsCall } from './aws-call.js';
 
-/** `principals` undefined = anyone; otherwise the user must be listed or in a listed group. */
-export async function isAllowed(
-  ctx: AppContext,
-  userId: string,
-  principals: string[] | undefined,
-): Promise<boolean> {
-  if (principals === undefined) return true;
-  const member = await ctx.groups.test(principals);
-  return member(principals, userId);
-}
-
 export const mayRequest = (ctx: AppContext, action: ActionName, userId: string) =>
   isAllowed(ctx, userId, ctx.config.actions[action].requesters);
-
-/** May `userId` confirm `action` requested by `requesterId` (approvers; four-eyes if the rule says so)? */
-export async function approveDecision(
-  ctx: AppContext,
-  action: ActionName,
-  userId: string,
-  requesterId: string,
-): Promise<Decision> {
-  const rule = ctx.config.actions[action];
-  const member = await ctx.groups.fresh(rule.approvers);
-  return canApprove(rule, userId, requesterId, action, member);
-}
 
 /** Every action's approvers: an approver of anything sees every finding and may `--share` views. */
 export const allApprovers = (config: AppContext['config']): string[] => [

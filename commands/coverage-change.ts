@@ -6,10 +6,11 @@
 import { DescribeClustersCommand } from '@aws-sdk/client-ecs';
 import { detectorFeatures, detectorIdOf } from '../src/aws/coverage.js';
 import { EcsGuardError, ErrorCode } from '../src/errors.js';
+import { isAllowed } from '../src/requests/authorise.js';
 import { type CoverageAction, type CoveragePlan, newPlanId, savePlan } from '../src/requests/plans.js';
 import { buildPlanMessage, type PreflightCheck } from '../src/slack/blocks/coverage-plan.js';
 import { clusterArg, regionArg } from './args.js';
-import { isAllowed, mayRequest, memberAccountArg } from './authorise.js';
+import { mayRequest, memberAccountArg } from './authorise.js';
 import { awsCall } from './aws-call.js';
 import type { CommandInput } from './types.js';
 

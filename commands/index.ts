@@ -3,7 +3,7 @@
  * (a usage error rides in the ack; otherwise the ack is empty), then the subcommand runs and
  * answers through the response_url: ephemeral unless `--share`. Every invocation is audited.
  */
-import type { App, RespondArguments } from '@slack/bolt';
+import type { Middleware, RespondArguments, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { AuditOutcome } from '../src/audit/record.js';
 import { hidePrincipalArns } from '../src/aws/errors.js';
 import type { AppContext } from '../src/context.js';
@@ -12,7 +12,6 @@ import { type ParsedArgs, parseArgs, tokenize } from './args.js';
 import { auditCommand } from './audit.js';
 import { authoriseView } from './authorise.js';
 import { errorReply, usageErrorReply } from './blocks/common.js';
-import { registerPlanButtons } from './confirm.js';
 import { coverageCommand } from './coverage.js';
 import { disableCommand } from './disable.js';
 import { enableCommand } from './enable.js';
@@ -91,10 +90,13 @@ export function failureReply(
   return { reply: errorReply(`/ecs-guard ${subcommand} failed`, reason), outcome: 'error', reason };
 }
 
-/** Registers `/ecs-guard` and dispatches to one file per subcommand, plus the plan buttons. */
-export function registerCommands(app: App, ctx: AppContext): void {
-  registerPlanButtons(app, ctx);
-  app.command('/ecs-guard', async ({ command, ack, respond }) => {
+/**
+ * The `/ecs-guard` listener: dispatches to one file per subcommand. Registered by
+ * `src/slack/listeners/commands.ts` (app.ts hands it over: only the composition root imports
+ * commands/); the plan buttons are card buttons like the others (`src/slack/listeners/actions/`).
+ */
+export function ecsGuardCommand(ctx: AppContext): Middleware<SlackCommandMiddlewareArgs> {
+  return async ({ command, ack, respond }) => {
     const userId = command.user_id;
     const text = command.text ?? '';
     const parsed = parseCommand(text);
@@ -166,5 +168,5 @@ export function registerCommands(app: App, ctx: AppContext): void {
         await audit(name, f.outcome, f.reason);
       }
     });
-  });
+  };
 }

@@ -2,10 +2,11 @@
 import { CreateSampleFindingsCommand } from '@aws-sdk/client-guardduty';
 import { detectorIdOf } from '../src/aws/coverage.js';
 import { EcsGuardError, ErrorCode } from '../src/errors.js';
+import { isAllowed } from '../src/requests/authorise.js';
 import { section } from '../src/slack/blocks/parts.js';
 import { code } from '../src/slack/mrkdwn.js';
 import { accountIdArg, regionArg } from './args.js';
-import { isAllowed, mayRequest, memberAccountArg } from './authorise.js';
+import { mayRequest, memberAccountArg } from './authorise.js';
 import { awsCall } from './aws-call.js';
 import type { Subcommand } from './types.js';
 

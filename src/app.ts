@@ -3,7 +3,7 @@ import { App, ExpressReceiver, LogLevel } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { Queue } from 'bullmq';
 import express, { type Express } from 'express';
-import { registerCommands } from '../commands/index.js';
+import { ecsGuardCommand } from '../commands/index.js';
 import { startAnchoring } from './audit/anchoring.js';
 import { SlackAnchorLog } from './audit/slack-anchor-log.js';
 import { AuditTrail } from './audit/trail.js';
@@ -42,7 +42,7 @@ import { CardRenderer } from './slack/card-renderer.js';
 import { CardStore } from './slack/card-store.js';
 import { countedFetch } from './slack/counted-fetch.js';
 import { FindingDetails } from './slack/finding-details.js';
-import { registerActions } from './slack/listeners/actions/index.js';
+import { registerListeners } from './slack/listeners/index.js';
 import { DEFAULT_OUTBOX_OPTIONS, Outbox, type OutboxOptions } from './slack/outbox.js';
 import { SlackPacing } from './slack/pacing/index.js';
 import { createSlackClient, slackLogger } from './slack/web-client.js';
@@ -320,8 +320,7 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
   bolt.error(async (err) => {
     log.error({ err: err.message, code: (err as { code?: string }).code }, 'slack listener error');
   });
-  registerActions(bolt, ctx);
-  registerCommands(bolt, ctx);
+  registerListeners(bolt, ctx, { ecsGuardCommand });
 
   const outbox = new Outbox(
     {

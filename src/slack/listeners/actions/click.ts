@@ -17,6 +17,17 @@ export interface Click {
   triggerId?: string;
   /** Inputs of the clicked message (`state.values`: block id → action id → value), e.g. plan checkboxes. */
   state?: Record<string, Record<string, unknown>>;
+  /** The clicked message's response_url (a slash-command plan is answered through it). */
+  responseUrl?: string;
+}
+
+/** Bolt's `respond`: a message through the clicked message's response_url. */
+export type Respond = (m: Record<string, unknown>) => Promise<unknown>;
+
+/** What a handler gets beside the click: the respond function and the bot's own workspace. */
+export interface ClickMeta {
+  respond: Respond;
+  botTeamId: string | undefined;
 }
 
 const USER_RE = /^[UW][A-Z0-9]{2,}$/;
@@ -30,6 +41,7 @@ export function clickFrom(body: unknown, action: unknown): Click | undefined {
     container?: { channel_id?: string; message_ts?: string };
     message?: { ts?: string };
     trigger_id?: string;
+    response_url?: string;
     state?: { values?: Record<string, Record<string, unknown>> };
   };
   const userId = b.user?.id;
@@ -50,6 +62,7 @@ export function clickFrom(body: unknown, action: unknown): Click | undefined {
     ...(ts ? { messageTs: ts } : {}),
     ...(typeof b.trigger_id === 'string' ? { triggerId: b.trigger_id.slice(0, 200) } : {}),
     ...(b.state?.values && typeof b.state.values === 'object' ? { state: b.state.values } : {}),
+    ...(typeof b.response_url === 'string' ? { responseUrl: b.response_url } : {}),
   };
 }
 

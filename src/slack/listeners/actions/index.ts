@@ -5,25 +5,33 @@ import { REDEPLOY_ACTION } from '../../../remediations/redeploy.js';
 import { REMOVE_SUPPRESSION_ACTION, SUPPRESS_ACTION } from '../../../remediations/suppress.js';
 import { ACTION_ID } from '../../blocks/action-ids.js';
 import { CONTAIN_PLAN } from '../../blocks/contain-plan.js';
+import { CANCEL_ACTION, CONFIRM_ACTION } from '../../blocks/coverage-plan.js';
 import { foreignTeam } from '../click-origin.js';
-import { type Click, clickFrom, refuse } from './click.js';
+import { type Click, type ClickMeta, clickFrom, type Respond, refuse } from './click.js';
 import { handleContainPlan, handleRequestContainment } from './contain-plan.js';
 import { handleEcsContext } from './context-click.js';
 import { handleApprove, handleCancel, handleReject, handleRestore, handleRetry } from './decision-click.js';
+import { handlePlanButton } from './plan-click.js';
 import { handleRedeployClick } from './redeploy-click.js';
 import { handleRequestClick } from './request-click.js';
-import { handleSuppressClick, registerSuppressView } from './suppress-click.js';
+import { handleSuppressClick } from './suppress-click.js';
 
-type Handler = (ctx: AppContext, click: Click) => Promise<void>;
+type Handler = (ctx: AppContext, click: Click, meta: ClickMeta) => Promise<void>;
 
-/** ack() first (Slack's 3 s budget), then the work; a failure is logged, never left unanswered. */
+/**
+ * Every button's listener: ack() first (Slack's 3 s budget), then the work; a failure is logged,
+ * never left unanswered. No handler = acknowledge only. `checksOrigin`: the handler refuses
+ * clicks from elsewhere itself (after its own lookup).
+ */
 function listener(
   ctx: AppContext,
   name: string,
-  handle: Handler,
+  handle: Handler | undefined,
+  opts: { checksOrigin?: boolean } = {},
 ): Middleware<SlackActionMiddlewareArgs<BlockAction>> {
-  return async ({ ack, body, action, context }) => {
+  return async ({ ack, body, action, context, respond }) => {
     await ack();
+    if (!handle) return;
     const click = clickFrom(body, action);
     if (!click) {
       ctx.log.warn({ action: name }, 'ignored a click without a usable user or channel');
@@ -34,9 +42,9 @@ function listener(
     void ctx.work.run(async () => {
       try {
         // Only the bot's own workspace (Bolt's context.teamId comes from auth.test).
-        const foreign = foreignTeam(context.teamId, click);
+        const foreign = opts.checksOrigin ? undefined : foreignTeam(context.teamId, click);
         if (foreign) return await refuse(ctx, click, name, `Refused: ${foreign}.`);
-        await handle(ctx, click);
+        await handle(ctx, click, { respond: respond as Respond, botTeamId: context.teamId });
       } catch (err) {
         ctx.log.error(
           { err: (err as Error).message, action: name, user: click.userId },
@@ -55,12 +63,16 @@ function listener(
 }
 
 /**
- * Registers the card buttons: each remediation's request button from the registry (Stop task,
- * Archive, …), then ECS context, Approve, Reject, Retry, Restore and Cancel.
+ * Registers every button: each remediation's request button from the registry (Stop task,
+ * Archive, …), then ECS context, Approve, Reject, Retry, Restore and Cancel, and the
+ * enable/disable plan's Confirm and Cancel.
  */
 export function registerActions(app: App, ctx: AppContext): void {
-  const on = (actionId: string, handle: Handler) =>
-    app.action<BlockAction>({ type: 'block_actions', action_id: actionId }, listener(ctx, actionId, handle));
+  const on = (actionId: string, handle: Handler | undefined, opts?: { checksOrigin?: boolean }) =>
+    app.action<BlockAction>(
+      { type: 'block_actions', action_id: actionId },
+      listener(ctx, actionId, handle, opts),
+    );
   // A card button that opens a plan first instead of requesting at once (Contain).
   const plans: Record<string, Handler> = { contain: handleContainPlan };
   for (const def of REMEDIATIONS) {
@@ -77,9 +89,7 @@ export function registerActions(app: App, ctx: AppContext): void {
   }
   on(CONTAIN_PLAN.request, handleRequestContainment);
   // Ticking a plan checkbox is a block action too: acknowledged, nothing to do until the request.
-  app.action<BlockAction>({ type: 'block_actions', action_id: CONTAIN_PLAN.checkboxes }, async ({ ack }) => {
-    await ack();
-  });
+  on(CONTAIN_PLAN.checkboxes, undefined);
   on(ACTION_ID.ecsContext, handleEcsContext);
   on(ACTION_ID.approve, handleApprove);
   on(ACTION_ID.reject, handleReject);
@@ -89,5 +99,7 @@ export function registerActions(app: App, ctx: AppContext): void {
   on(REDEPLOY_ACTION, handleRedeployClick);
   // Remove in `/ecs-guard suppressions`: the Restore (undo) of that Suppress similar request.
   on(REMOVE_SUPPRESSION_ACTION, handleRestore);
-  registerSuppressView(app, ctx);
+  // A slash-command plan (enable/disable): the plan is read first, then where the click came from.
+  on(CONFIRM_ACTION, handlePlanButton('confirm'), { checksOrigin: true });
+  on(CANCEL_ACTION, handlePlanButton('cancel'), { checksOrigin: true });
 }

@@ -3,17 +3,15 @@
  * the plan is read back from Redis and the clicker authorised server-side. A refusal is an
  * ephemeral message to the clicker and an audit record; the plan message stays as it was.
  */
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import type { AppContext } from '../src/context.js';
-import { planRequest } from '../src/remediations/cluster-monitoring.js';
-import { decidePlan, getPlan } from '../src/requests/plans.js';
-import { enqueueRequestJob } from '../src/requests/submit.js';
-import { buildPlanDecided, CANCEL_ACTION, CONFIRM_ACTION } from '../src/slack/blocks/coverage-plan.js';
-import { type ClickTeams, foreignTeam, wrongChannel } from '../src/slack/listeners/click-origin.js';
-import { userMention } from '../src/slack/mrkdwn.js';
-import { approveDecision, isAllowed } from './authorise.js';
-
-type Respond = (m: Record<string, unknown>) => Promise<unknown>;
+import type { AppContext } from '../../../context.js';
+import { planRequest } from '../../../remediations/cluster-monitoring.js';
+import { approveDecision, isAllowed } from '../../../requests/authorise.js';
+import { decidePlan, getPlan } from '../../../requests/plans.js';
+import { enqueueRequestJob } from '../../../requests/submit.js';
+import { buildPlanDecided } from '../../blocks/coverage-plan.js';
+import { userMention } from '../../mrkdwn.js';
+import { type ClickTeams, foreignTeam, wrongChannel } from '../click-origin.js';
+import type { Click, ClickMeta, Respond } from './click.js';
 
 async function refuse(respond: Respond, text: string): Promise<void> {
   await respond({ response_type: 'ephemeral', replace_original: false, text: `:no_entry: ${text}` });
@@ -108,36 +106,28 @@ export async function onPlanButton(
   await respond({ replace_original: true, ...buildPlanDecided(plan, decision) });
 }
 
-export function registerPlanButtons(app: App, ctx: AppContext): void {
-  for (const [actionId, kind] of [
-    [CONFIRM_ACTION, 'confirm'],
-    [CANCEL_ACTION, 'cancel'],
-  ] as const) {
-    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, respond, context }) => {
-      await ack();
-      try {
-        await onPlanButton(ctx, kind, {
-          userId: body.user.id,
-          value: action.value,
-          responseUrl: body.response_url,
-          origin: {
-            botTeamId: context.teamId,
-            teams: {
-              ...(body.team?.id ? { teamId: body.team.id } : {}),
-              ...(body.user.team_id ? { userTeamId: body.user.team_id } : {}),
-            },
-            channelId: body.channel?.id ?? body.container?.channel_id,
-          },
-          respond: (m) => respond(m as Parameters<typeof respond>[0]),
-        });
-      } catch (err) {
-        ctx.log.error({ err: (err as Error).message, kind }, 'plan button failed');
-        await respond({
-          response_type: 'ephemeral',
-          replace_original: false,
-          text: `:x: Could not ${kind} the plan: ${(err as Error).message}`,
-        }).catch(() => undefined);
-      }
-    });
-  }
+/**
+ * Confirm or Cancel clicked (registered with the other buttons in `index.ts`). The plan is looked
+ * up before the click's origin is checked, so this handler checks the origin itself; a failure is
+ * told through the plan's response_url.
+ */
+export function handlePlanButton(kind: 'confirm' | 'cancel') {
+  return async (ctx: AppContext, click: Click, { respond, botTeamId }: ClickMeta) => {
+    try {
+      await onPlanButton(ctx, kind, {
+        userId: click.userId,
+        value: click.value,
+        ...(click.responseUrl ? { responseUrl: click.responseUrl } : {}),
+        origin: { botTeamId, teams: click, channelId: click.channelId },
+        respond,
+      });
+    } catch (err) {
+      ctx.log.error({ err: (err as Error).message, kind }, 'plan button failed');
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: `:x: Could not ${kind} the plan: ${(err as Error).message}`,
+      }).catch(() => undefined);
+    }
+  };
 }
