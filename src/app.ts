@@ -38,6 +38,7 @@ import { autoContainCard } from './requests/auto-contain.js';
 import { GroupResolver } from './requests/membership.js';
 import { RequestStore } from './requests/store.js';
 import type { Service } from './service.js';
+import { CardBlastRadius } from './slack/card-blast-radius.js';
 import { CardRenderer } from './slack/card-renderer.js';
 import { CardStore } from './slack/card-store.js';
 import { countedFetch } from './slack/counted-fetch.js';
@@ -322,6 +323,8 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
   });
   registerListeners(bolt, ctx, { ecsGuardCommand });
 
+  // The card's blast-radius line, worked out after the post request, off the burst path.
+  const blast = new CardBlastRadius(ctx);
   const outbox = new Outbox(
     {
       findings,
@@ -335,6 +338,7 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
       metrics,
       clock,
       cardCreated: async (cardId, finding) => {
+        blast.note(cardId, finding);
         await autoContainCard(ctx, cardId, finding);
       },
     },
@@ -355,6 +359,7 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
       outbox.start();
       services.push(pushes.start());
       services.push({ name: 'outbox', close: () => outbox.stop() });
+      services.push(blast.service());
       services.push(startQueueMetrics(queues, metrics, log));
       services.push({ name: 'slack-handlers', close: () => ctx.work.idle() });
       if (audit.anchors) services.push(startAnchoring(audit, config.audit.anchorSeconds * 1000, log));

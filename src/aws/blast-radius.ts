@@ -92,12 +92,20 @@ function groupOf(tasks: Task[]): BlastRadiusGroup[] {
   );
 }
 
-/** Scans the account and region. Throws on AWS errors (the caller shows or retries them). */
-export async function scanBlastRadius(
+/** The RUNNING tasks of an account and region as one scan read them (bounded). */
+export interface TaskInventory {
+  tasks: Task[];
+  clusters: number;
+  stoppedBecause?: string;
+  /** Epoch ms of the read. */
+  readAt: number;
+}
+
+/** Lists and describes the account and region's running tasks. Throws on AWS errors. */
+export async function scanInventory(
   ecs: ECSClient,
-  src: BlastSource,
   opts: { limits?: Partial<BlastRadiusLimits>; now?: () => number } = {},
-): Promise<BlastRadius> {
+): Promise<TaskInventory> {
   const limits = { ...DEFAULT_BLAST_LIMITS, ...opts.limits };
   const readAt = (opts.now ?? Date.now)();
   let stoppedBecause: string | undefined;
@@ -137,7 +145,24 @@ export async function scanBlastRadius(
       }
     } while (next);
   }
-  const others = tasks.filter((t) => t.taskArn !== src.taskArn && t.desiredStatus !== 'STOPPED');
+  return {
+    tasks,
+    clusters: Math.min(clusters.length, limits.maxClusters),
+    ...(stoppedBecause ? { stoppedBecause } : {}),
+    readAt,
+  };
+}
+
+/** The blast radius of `src` within an inventory (task roles read once per task definition). */
+export async function blastRadiusIn(
+  ecs: ECSClient,
+  inv: TaskInventory,
+  src: BlastSource,
+  opts: { limits?: Partial<BlastRadiusLimits> } = {},
+): Promise<BlastRadius> {
+  const limits = { ...DEFAULT_BLAST_LIMITS, ...opts.limits };
+  let stoppedBecause = inv.stoppedBecause;
+  const others = inv.tasks.filter((t) => t.taskArn !== src.taskArn && t.desiredStatus !== 'STOPPED');
   const digests = new Set(src.digests);
   const sameImage = others.filter((t) => taskDigests(t).some((d) => digests.has(d)));
   let sameRole: Task[] = [];
@@ -147,11 +172,7 @@ export async function scanBlastRadius(
     ].filter((a) => a && !tdRoles.has(a));
     if (tds.length > limits.maxTaskDefinitions)
       stoppedBecause ??= `stopped reading task roles after ${limits.maxTaskDefinitions} task definitions`;
-    for (const arn of tds.slice(0, limits.maxTaskDefinitions)) {
-      const out = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }));
-      if (tdRoles.size >= TD_ROLE_CACHE_MAX) tdRoles.delete(tdRoles.keys().next().value as string);
-      tdRoles.set(arn, out.taskDefinition?.taskRoleArn ?? '');
-    }
+    for (const arn of tds.slice(0, limits.maxTaskDefinitions)) await taskRoleOf(ecs, arn);
     sameRole = others.filter(
       (t) => (t.overrides?.taskRoleArn ?? tdRoles.get(t.taskDefinitionArn ?? '')) === src.taskRoleArn,
     );
@@ -168,9 +189,29 @@ export async function scanBlastRadius(
     sameRoleCount: sameRole.length,
     complete: !stoppedBecause,
     ...(stoppedBecause ? { stoppedBecause } : {}),
-    scanned: { clusters: Math.min(clusters.length, limits.maxClusters), tasks: tasks.length },
-    readAt,
+    scanned: { clusters: inv.clusters, tasks: inv.tasks.length },
+    readAt: inv.readAt,
   };
+}
+
+/** A task definition's task role ('' = none), read once per process (task definitions never change). */
+export async function taskRoleOf(ecs: ECSClient, taskDefinitionArn: string): Promise<string> {
+  const known = tdRoles.get(taskDefinitionArn);
+  if (known !== undefined) return known;
+  const out = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: taskDefinitionArn }));
+  if (tdRoles.size >= TD_ROLE_CACHE_MAX) tdRoles.delete(tdRoles.keys().next().value as string);
+  const role = out.taskDefinition?.taskRoleArn ?? '';
+  tdRoles.set(taskDefinitionArn, role);
+  return role;
+}
+
+/** Scans the account and region. Throws on AWS errors (the caller shows or retries them). */
+export async function scanBlastRadius(
+  ecs: ECSClient,
+  src: BlastSource,
+  opts: { limits?: Partial<BlastRadiusLimits>; now?: () => number } = {},
+): Promise<BlastRadius> {
+  return blastRadiusIn(ecs, await scanInventory(ecs, opts), src, opts);
 }
 
 /** How long a scan is reused (unless ecs-guard changed ECS there since). */

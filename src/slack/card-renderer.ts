@@ -72,7 +72,11 @@ export class CardRenderer {
       };
     }
     const incident = await incidents?.incidentFor(rec.finding);
-    const built = buildFindingCard(rec.finding, state, { consoleUrl, ...(incident ? { incident } : {}) });
+    const built = buildFindingCard(rec.finding, state, {
+      consoleUrl,
+      ...(incident ? { incident } : {}),
+      ...(state.blastRadius ? { blastRadius: `:dart: ${state.blastRadius.line}` } : {}),
+    });
     return { channel: card.channel, ts: card.ts, ...built };
   }
 }

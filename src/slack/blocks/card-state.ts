@@ -57,6 +57,8 @@ export interface CardState {
   archived?: { byId?: string; at: number };
   /** The last pending request lapsed: the note shows and the normal buttons come back. */
   expired?: { requestId: string; at: number };
+  /** The blast-radius line (safe mrkdwn from blastRadiusLine), worked out after the post. */
+  blastRadius?: { line: string; at: number };
   /** How many times GuardDuty has updated the finding since the card was posted. */
   updatedCount?: number;
 }
