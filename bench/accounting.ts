@@ -24,7 +24,7 @@ export class Accounting {
     const out: string[] = [];
     for (let i = 0; i < ids.length; i += 1000) {
       const chunk = ids.slice(i, i + 1000);
-      const recs = await this.findings.getMany(chunk);
+      const recs = (await this.findings.getByIds(chunk)).map((rs) => rs[0]);
       for (let j = 0; j < chunk.length; j++) {
         const r = recs[j];
         const id = chunk[j] as string;
@@ -43,7 +43,7 @@ export class Accounting {
     const out = new Map<string, { cardId: string; ts: string }>();
     for (let i = 0; i < ids.length; i += 1000) {
       const chunk = ids.slice(i, i + 1000);
-      const recs = await this.findings.getMany(chunk);
+      const recs = (await this.findings.getByIds(chunk)).map((rs) => rs[0]);
       for (const r of recs) {
         const ts = r?.cardId ? await this.cardTs(r.cardId) : undefined;
         if (r?.cardId && ts) out.set(r.finding.id, { cardId: r.cardId, ts });

@@ -74,7 +74,7 @@ export async function runActions(n: number, concurrency: number): Promise<Action
     const cards = new Map<string, { channel: string; ts: string }>();
     await waitUntil(
       async () => {
-        const recs = await guard.ctx.findings.getMany(findingIds);
+        const recs = (await guard.ctx.findings.getByIds(findingIds)).map((rs) => rs[0]);
         for (const r of recs)
           if (r?.ts && r.cardId) cards.set(r.finding.id, { channel: r.channel, ts: r.ts });
         return cards.size === n;

@@ -21,16 +21,19 @@ async function aboutVisibleFindings(
   viewer: Viewer,
   records: AuditRecord[],
 ): Promise<AuditRecord[]> {
+  // A record names its finding by account, region and id: the same id elsewhere is another finding.
   const ids = [...new Set(records.flatMap((r) => (r.target?.findingId ? [r.target.findingId] : [])))];
-  const recs = ids.length ? await ctx.findings.getMany(ids) : [];
-  const visible = new Set<string>();
-  await Promise.all(
-    ids.map(async (id, i) => {
-      const channel = recs[i]?.channel;
-      if (channel && (await viewer.sees(channel))) visible.add(id);
-    }),
-  );
-  return records.filter((r) => !r.target?.findingId || visible.has(r.target.findingId));
+  const recs = ids.length ? (await ctx.findings.getByIds(ids)).flat() : [];
+  const seen = await Promise.all(recs.map((rec) => viewer.sees(rec.channel)));
+  const visible = recs.filter((_, i) => seen[i]).map((rec) => rec.finding);
+  return records.filter(({ target: t }) => {
+    if (!t?.findingId) return true;
+    const same = (f: (typeof visible)[number]) =>
+      f.id === t.findingId &&
+      (!t.accountId || f.accountId === t.accountId) &&
+      (!t.region || f.region === t.region);
+    return visible.some(same);
+  });
 }
 
 /** A snapshot id is its request id with `-evidence`; either finds it. */

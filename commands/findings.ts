@@ -58,10 +58,10 @@ export const findingsCommand: Subcommand = {
       archived: args.flags.archived === true,
     };
     const viewer = await viewerOf(ctx, userId);
-    const ids = await ctx.findings.recentIds(ctx.clock() - sinceMs, SCAN_MAX);
+    const keys = await ctx.findings.recentKeys(ctx.clock() - sinceMs, SCAN_MAX);
     const picked: FindingRecord[] = [];
-    for (let i = 0; i < ids.length && picked.length < limit; i += 200) {
-      const recs = await ctx.findings.getMany(ids.slice(i, i + 200));
+    for (let i = 0; i < keys.length && picked.length < limit; i += 200) {
+      const recs = await ctx.findings.getMany(keys.slice(i, i + 200));
       for (const r of recs) {
         // Only findings routed to a channel the user is in (approvers: all).
         if (r && matchesFilter(r.finding, q) && picked.length < limit && (await viewer.sees(r.channel)))
@@ -93,6 +93,6 @@ export const findingsCommand: Subcommand = {
     ]
       .filter(Boolean)
       .join(', ');
-    await reply(buildFindingsReply(rows, filterText, ids.length));
+    await reply(buildFindingsReply(rows, filterText, keys.length));
   },
 };

@@ -1,3 +1,4 @@
+import { type FindingKey, findingKeyOf } from './finding-key.js';
 import type { Finding } from './model.js';
 
 /**
@@ -14,6 +15,8 @@ export function groupKeyOf(
 /** One member line of a group card; small so that a 10,000-member group renders cheaply. */
 export interface GroupMember {
   id: string;
+  /** The finding's store key (its ARN): what the outbox marks when the group card is posted. */
+  key: FindingKey;
   taskId?: string;
   container?: string;
   lastSeen?: string;
@@ -24,6 +27,7 @@ export interface GroupMember {
 /** The line a finding contributes to a group card. */
 export const memberOf = (f: Finding): GroupMember => ({
   id: f.id,
+  key: findingKeyOf(f),
   taskId: f.taskId,
   container: f.container?.name,
   lastSeen: f.lastSeen ?? f.updatedAt,

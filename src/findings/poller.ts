@@ -195,7 +195,7 @@ export class Poller {
     const { redis, keys, clock, findings, pipeline } = this.deps;
     const gate = await redis.set(keys('poll', 'reconcile', region), '1', 'PX', RECONCILE_EVERY_MS, 'NX');
     if (gate !== 'OK') return 0;
-    const ids = await findings.recentIds(clock() - 24 * 3600_000, 500);
+    const ids = await findings.recentKeys(clock() - 24 * 3600_000, 500);
     const recs = await findings.getMany(ids);
     const open = recs
       .filter((r) => r && r.finding.region === region && !r.finding.archived && r.state !== 'failed')

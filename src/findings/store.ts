@@ -2,11 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Keyspace, Redis } from '../redis.js';
 import { slotKey } from '../slack/pacing/channel-slot.js';
+import { type FindingKey, findingKeyOf } from './finding-key.js';
 import { type GroupMember, memberOf } from './group-key.js';
 import type { Finding } from './model.js';
 
-/** What the pipeline remembers per finding id (Redis hash `finding:<id>`). */
+/** What the pipeline remembers per finding (Redis hash `finding:<key>`, the key being its ARN). */
 export interface FindingRecord {
+  /** The store's handle of the finding (account + region + detector + id): outboxes and cards name it. */
+  key: FindingKey;
   finding: Finding;
   channel: string;
   state: 'queued' | 'posting' | 'posted' | 'grouped' | 'failed';
@@ -28,16 +31,18 @@ export const identityOf = (
 
 export interface IngestResult {
   outcome: IngestOutcome;
+  key: FindingKey;
   /** State before the update; tells the caller whether a card must be refreshed. */
   state?: FindingRecord['state'];
   cardId?: string;
 }
 
-// Atomic dedupe + enqueue. A new finding goes to its channel's outbox; a repeat with a higher
-// count, a later update or a changed archived flag replaces the stored data; anything else is a
-// duplicate (poll and push delivering the same finding, or a second replica). A repeat whose
-// identity (ARGV[11]: account, region, detector, resource) differs from the stored one is refused
-// as a conflict; records stored before the identity field get it from their data on first touch.
+// Atomic dedupe + enqueue, per finding key (its ARN: account, region, detector, id). A new
+// finding goes to its channel's outbox; a repeat with a higher count, a later update or a changed
+// archived flag replaces the stored data; anything else is a duplicate (poll and push delivering
+// the same finding, or a second replica). A repeat whose resource (ARGV[11]: the identity, cluster
+// and task included) differs from the stored one is refused as a conflict. KEYS[6] is the id
+// index (GuardDuty id → keys), for look-ups by id (audit filters, attack-sequence signals).
 const INGEST = `
 local exists = redis.call('EXISTS', KEYS[1])
 if exists == 0 then
@@ -48,19 +53,12 @@ if exists == 0 then
   redis.call('SADD', KEYS[3], ARGV[5])
   redis.call('SADD', KEYS[4], ARGV[7])
   redis.call('ZADD', KEYS[5], ARGV[9], ARGV[7])
+  redis.call('SADD', KEYS[6], ARGV[7])
   return {'new'}
 end
 local state = redis.call('HGET', KEYS[1], 'state') or 'queued'
 local card = redis.call('HGET', KEYS[1], 'cardId') or ''
 local ident = redis.call('HGET', KEYS[1], 'ident')
-if not ident then
-  local ok, old = pcall(cjson.decode, redis.call('HGET', KEYS[1], 'data') or '')
-  if ok and type(old) == 'table' then
-    local function s(v) if type(v) == 'string' then return v end return '' end
-    ident = s(old.accountId) .. '|' .. s(old.region) .. '|' .. s(old.detectorId) .. '|' .. s(old.clusterArn) .. '|' .. s(old.taskArn)
-    redis.call('HSET', KEYS[1], 'ident', ident)
-  end
-end
 if ident and ident ~= ARGV[11] then return {'conflict', state, card} end
 local oc = tonumber(redis.call('HGET', KEYS[1], 'count') or '0')
 local ou = tonumber(redis.call('HGET', KEYS[1], 'updatedAtMs') or '0')
@@ -128,7 +126,8 @@ export class FindingStore {
     // Retention counts from the last time the finding was seen; the time index drops what expired.
     await this.redis
       .pipeline()
-      .pexpire(this.keys('finding', f.id), this.retentionMs)
+      .pexpire(this.keys('finding', res.key), this.retentionMs)
+      .pexpire(this.idIndexKey(f.id), this.retentionMs)
       .zremrangebyscore(this.keys('findings-by-time'), '-inf', now - this.retentionMs)
       .exec();
     return res;
@@ -140,21 +139,23 @@ export class FindingStore {
     groupKey: string,
     now: number,
   ): Promise<IngestResult> {
+    const key = findingKeyOf(f);
     const res = (await this.redis.eval(
       INGEST,
-      5,
-      this.keys('finding', f.id),
+      6,
+      this.keys('finding', key),
       this.keys('outbox', channel),
       this.keys('outbox-channels'),
       this.groupIndexKey(channel, groupKey),
       this.keys('findings-by-time'),
+      this.idIndexKey(f.id),
       JSON.stringify(f),
       String(f.count),
       String(Date.parse(f.updatedAt) || 0),
       f.archived ? '1' : '0',
       channel,
       String(outboxScore(f.severity, now)),
-      f.id,
+      key,
       groupKey,
       String(now),
       JSON.stringify(memberOf(f)),
@@ -162,49 +163,88 @@ export class FindingStore {
     )) as string[];
     return {
       outcome: res[0] as IngestOutcome,
+      key,
       state: res[1] as FindingRecord['state'] | undefined,
       cardId: res[2] || undefined,
     };
   }
 
-  async get(id: string): Promise<FindingRecord | undefined> {
-    const h = await this.redis.hgetall(this.keys('finding', id));
-    return h.data ? toRecord(h) : undefined;
+  async get(key: FindingKey): Promise<FindingRecord | undefined> {
+    const h = await this.redis.hgetall(this.keys('finding', key));
+    return h.data ? toRecord(key, h) : undefined;
   }
 
-  async getMany(ids: string[]): Promise<(FindingRecord | undefined)[]> {
+  async getMany(keys: FindingKey[]): Promise<(FindingRecord | undefined)[]> {
+    if (!keys.length) return [];
+    const pipe = this.redis.pipeline();
+    for (const key of keys) pipe.hgetall(this.keys('finding', key));
+    const res = (await pipe.exec()) ?? [];
+    return res.map(([, h], i) => {
+      const hash = h as Record<string, string>;
+      return hash?.data ? toRecord(keys[i] as FindingKey, hash) : undefined;
+    });
+  }
+
+  /**
+   * The keys stored for each GuardDuty id (usually one: the same id in another account, region or
+   * detector is another finding). For what names a finding by id only: audit records, signals.
+   */
+  async keysOfIds(ids: string[]): Promise<FindingKey[][]> {
     if (!ids.length) return [];
     const pipe = this.redis.pipeline();
-    for (const id of ids) pipe.hgetall(this.keys('finding', id));
+    for (const id of ids) pipe.smembers(this.idIndexKey(id));
     const res = (await pipe.exec()) ?? [];
-    return res.map(([, h]) => {
-      const hash = h as Record<string, string>;
-      return hash?.data ? toRecord(hash) : undefined;
-    });
+    return res.map(([, v]) => ((v as string[] | null) ?? []).sort());
+  }
+
+  /**
+   * The finding a request or audit target names (account, region, GuardDuty id: one detector per
+   * account and region), never a same-id finding of another account or region.
+   */
+  async findOf(t: {
+    accountId: string;
+    region: string;
+    findingId?: string;
+  }): Promise<FindingRecord | undefined> {
+    if (!t.findingId) return undefined;
+    return (await this.getByIds([t.findingId]))
+      .flat()
+      .find((r) => r.finding.accountId === t.accountId && r.finding.region === t.region);
+  }
+
+  /** The stored records of each GuardDuty id, in the order of `ids` (usually one each, or none). */
+  async getByIds(ids: string[]): Promise<FindingRecord[][]> {
+    const keys = await this.keysOfIds(ids);
+    const recs = await this.getMany(keys.flat());
+    let i = 0;
+    return keys.map((ks) => ks.map(() => recs[i++]).filter((r): r is FindingRecord => !!r));
   }
 
   /** State and group-card line of many findings, without their full data (large groups). */
-  async membersOf(ids: string[]): Promise<{ id: string; state?: string; member?: GroupMember }[]> {
-    if (!ids.length) return [];
+  async membersOf(keys: FindingKey[]): Promise<{ key: FindingKey; state?: string; member?: GroupMember }[]> {
+    if (!keys.length) return [];
     const pipe = this.redis.pipeline();
-    for (const id of ids) pipe.hmget(this.keys('finding', id), 'state', 'm');
+    for (const key of keys) pipe.hmget(this.keys('finding', key), 'state', 'm');
     const res = (await pipe.exec()) ?? [];
     return res.map(([, v], i) => {
       const [state, m] = (v as (string | null)[]) ?? [];
-      return { id: ids[i] as string, ...(state ? { state } : {}), ...(m ? { member: JSON.parse(m) } : {}) };
+      return { key: keys[i] as string, ...(state ? { state } : {}), ...(m ? { member: JSON.parse(m) } : {}) };
     });
   }
 
-  async markCard(id: string, fields: Partial<Pick<FindingRecord, 'state' | 'cardId' | 'ts'>>): Promise<void> {
-    await this.redis.hset(this.keys('finding', id), fields as Record<string, string>);
+  async markCard(
+    key: FindingKey,
+    fields: Partial<Pick<FindingRecord, 'state' | 'cardId' | 'ts'>>,
+  ): Promise<void> {
+    await this.redis.hset(this.keys('finding', key), fields as Record<string, string>);
   }
 
   async markMany(
-    ids: string[],
+    keys: FindingKey[],
     fields: Partial<Pick<FindingRecord, 'state' | 'cardId' | 'ts'>>,
   ): Promise<void> {
     const pipe = this.redis.pipeline();
-    for (const id of ids) pipe.hset(this.keys('finding', id), fields as Record<string, string>);
+    for (const key of keys) pipe.hset(this.keys('finding', key), fields as Record<string, string>);
     await pipe.exec();
   }
 
@@ -295,9 +335,13 @@ export class FindingStore {
     return n;
   }
 
-  /** Finding ids ingested between two times, newest first (for `/ecs-guard findings`). */
-  async recentIds(sinceMs: number, limit: number): Promise<string[]> {
+  /** Keys of findings ingested between two times, newest first (for `/ecs-guard findings`). */
+  async recentKeys(sinceMs: number, limit: number): Promise<string[]> {
     return this.redis.zrevrangebyscore(this.keys('findings-by-time'), '+inf', sinceMs, 'LIMIT', 0, limit);
+  }
+
+  private idIndexKey(id: string): string {
+    return this.keys('finding-keys', id);
   }
 
   private groupIndexKey(channel: string, groupKey: string): string {
@@ -305,8 +349,9 @@ export class FindingStore {
   }
 }
 
-function toRecord(h: Record<string, string>): FindingRecord {
+function toRecord(key: FindingKey, h: Record<string, string>): FindingRecord {
   return {
+    key,
     finding: JSON.parse(h.data as string) as Finding,
     channel: h.channel as string,
     state: (h.state ?? 'queued') as FindingRecord['state'],

@@ -32,7 +32,7 @@ export async function takeRequestEvidence(
   const { ctx, request: req, target } = r;
   if (!target.taskArn) return { ok: false, digests: [], skipped: 'the request names no task' };
   const ecs = await r.ecs();
-  const rec = target.findingId ? await ctx.findings.get(target.findingId) : undefined;
+  const rec = await ctx.findings.findOf(target);
   const snap = await takeEvidenceSnapshot(
     ecs,
     {

@@ -50,7 +50,7 @@ export const suppress = defineRemediation({
       'A GuardDuty suppression rule (filter, action ARCHIVE) is created in the administrator account: matching new findings are archived and do not reach Slack until it expires.',
   },
   async run({ ctx, request, input, target, call, guardDuty, step }) {
-    const rec = target.findingId ? await ctx.findings.get(target.findingId) : undefined;
+    const rec = await ctx.findings.findOf(target);
     if (!rec) return { ok: false, message: 'The finding of this request is no longer known to ecs-guard.' };
     const option = scopeOptions(rec.finding).find((o) => o.scope === input.scope);
     if (!option) return { ok: false, message: `This finding cannot be suppressed by ${input.scope}.` };

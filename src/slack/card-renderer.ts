@@ -56,7 +56,7 @@ export class CardRenderer {
       );
       return { channel: card.channel, ts: card.ts, ...built };
     }
-    const rec = card.findingId ? await this.findings.get(card.findingId) : undefined;
+    const rec = card.findingKey ? await this.findings.get(card.findingKey) : undefined;
     if (!rec) return undefined;
     const state = { ...card.state };
     // GuardDuty archived it (seen by a later poll): the card says so and loses its buttons.

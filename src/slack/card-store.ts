@@ -10,7 +10,8 @@ import type { CardState } from './blocks/card-state.js';
 export interface CardRecord {
   cardId: string;
   kind: 'finding' | 'group' | 'coverage';
-  findingId?: string;
+  /** A finding card's finding: its store key (the finding's ARN, see findings/finding-key.ts). */
+  findingKey?: string;
   groupId?: string;
   channel: string;
   ts?: string;
@@ -81,7 +82,7 @@ export class CardStore {
   async create(rec: Omit<CardRecord, 'ts'>): Promise<void> {
     await this.redis.hset(this.keys('card', rec.cardId), {
       kind: rec.kind,
-      findingId: rec.findingId ?? '',
+      findingKey: rec.findingKey ?? '',
       groupId: rec.groupId ?? '',
       channel: rec.channel,
       state: JSON.stringify(rec.state),
@@ -103,7 +104,7 @@ export class CardStore {
     return {
       cardId,
       kind: h.kind as CardRecord['kind'],
-      findingId: h.findingId || undefined,
+      findingKey: h.findingKey || undefined,
       groupId: h.groupId || undefined,
       channel: h.channel as string,
       ts: h.ts || undefined,

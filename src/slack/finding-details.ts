@@ -112,8 +112,8 @@ export class FindingDetails {
   ): Promise<'posted' | 'already' | 'none' | 'failed'> {
     const { redis, cards, findings, slack, pacing, log } = this.deps;
     const card = await cards.get(cardId);
-    if (card?.kind !== 'finding' || !card.findingId || !card.ts) return 'none';
-    const rec = await findings.get(card.findingId);
+    if (card?.kind !== 'finding' || !card.findingKey || !card.ts) return 'none';
+    const rec = await findings.get(card.findingKey);
     if (!rec) return 'none';
     const token = `claim:${randomBytes(6).toString('hex')}`;
     if ((await redis.set(this.claimKey(cardId), token, 'PX', CLAIM_MS, 'NX')) !== 'OK') return 'already';

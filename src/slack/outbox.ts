@@ -205,13 +205,13 @@ export class Outbox {
     const similar = await findings.queuedInGroup(channel, rec.groupKey);
     if (backlog + 1 > this.opts.groupAfter || similar >= this.opts.groupSame) {
       // Only the small member lines are read: a 5,000-finding group must not load 5,000 findings.
-      const ids = (await findings.takeGroup(channel, rec.groupKey)).filter((id) => id !== rec.finding.id);
+      const ids = (await findings.takeGroup(channel, rec.groupKey)).filter((key) => key !== rec.key);
       took.push(...ids);
       others = (await findings.membersOf(ids))
         .filter((m) => m.state === 'queued' && m.member)
         .map((m) => m.member as GroupMember);
     } else {
-      await findings.dropFromGroupIndex(channel, rec.groupKey, rec.finding.id);
+      await findings.dropFromGroupIndex(channel, rec.groupKey, rec.key);
     }
     if (others.length) await this.postGroup(channel, rec, others);
     else await this.postSingle(channel, rec, taken.score);
@@ -228,9 +228,9 @@ export class Outbox {
       group.groupKey,
       recs.map((r) => memberOf(r.finding)),
     );
-    const ids = recs.map((r) => r.finding.id);
+    const ids = recs.map((r) => r.key);
     await findings.markMany(ids, { state: 'grouped', cardId: group.cardId });
-    for (const r of recs) await findings.dropFromGroupIndex(channel, r.groupKey, r.finding.id);
+    for (const r of recs) await findings.dropFromGroupIndex(channel, r.groupKey, r.key);
     await findings.done(channel, ids);
     await cards.scheduleUpdate(group.cardId, 2000);
     this.deps.metrics?.findingsGrouped.inc(recs.length);
@@ -238,11 +238,11 @@ export class Outbox {
 
   private async postSingle(channel: string, rec: FindingRecord, score: number): Promise<void> {
     const { findings, cards, renderer } = this.deps;
-    const id = rec.finding.id;
+    const id = rec.key;
     let cardId = rec.cardId;
     if (!cardId) {
       cardId = newCardId();
-      await cards.create({ cardId, kind: 'finding', findingId: id, channel, state: { cardId } });
+      await cards.create({ cardId, kind: 'finding', findingKey: id, channel, state: { cardId } });
       await findings.markCard(id, { state: 'posting', cardId });
     }
     await this.deps
@@ -260,7 +260,7 @@ export class Outbox {
       await findings.done(channel, [id]);
     });
     this.deps.metrics?.cardsPosted.inc();
-    this.deps.log.info({ findingId: id, channel, cardId, ts: ok }, 'card posted');
+    this.deps.log.info({ findingId: rec.finding.id, channel, cardId, ts: ok }, 'card posted');
     const warn = (what: string) => (err: unknown) =>
       this.deps.log.warn({ err: (err as Error).message, cardId }, what);
     // An incident card has no Details reply: what it has is on the card.
@@ -279,7 +279,7 @@ export class Outbox {
       members,
     );
     await cards.create({ cardId, kind: 'group', groupId, channel, state: { cardId } });
-    const ids = members.map((m) => m.id);
+    const ids = members.map((m) => m.key);
     await findings.markMany(ids, { state: 'grouped', cardId });
     await findings.done(channel, ids);
     this.deps.metrics?.cardsGrouped.inc();

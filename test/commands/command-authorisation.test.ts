@@ -59,11 +59,11 @@ describe('/ecs-guard: viewers, channel visibility, --share, --account, sample, d
     await h.guard.ctx.poller.poll('us-east-1');
     await waitFor(
       async () =>
-        (await h.guard.ctx.findings.get(homeFinding))?.ts &&
-        (await h.guard.ctx.findings.get(memberFinding))?.ts,
+        (await h.guard.ctx.findings.getByIds([homeFinding]))[0]?.[0]?.ts &&
+        (await h.guard.ctx.findings.getByIds([memberFinding]))[0]?.[0]?.ts,
       { what: 'both cards posted', timeoutMs: 15_000 },
     );
-    expect((await h.guard.ctx.findings.get(memberFinding))?.channel).toBe(restricted);
+    expect((await h.guard.ctx.findings.getByIds([memberFinding]))[0]?.[0]?.channel).toBe(restricted);
   });
   afterAll(async () => {
     await h?.close();

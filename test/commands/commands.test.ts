@@ -356,7 +356,7 @@ describe('/ecs-guard slash commands', () => {
       severity: 8,
     });
     await h.guard.ctx.poller.poll('us-east-1');
-    await waitFor(async () => (await h.guard.ctx.findings.get(high.id))?.ts, {
+    await waitFor(async () => (await h.guard.ctx.findings.getByIds([high.id]))[0]?.[0]?.ts, {
       what: 'card posted',
       timeoutMs: 15_000,
     });

@@ -35,7 +35,7 @@ export async function accountedIds(
   cards: CardStore,
   ids: string[],
 ): Promise<string[]> {
-  const recs = await findings.getMany(ids);
+  const recs = (await findings.getByIds(ids)).map((rs) => rs[0]);
   const out: string[] = [];
   for (const r of recs) {
     if (!r?.cardId || (r.state !== 'posted' && r.state !== 'grouped')) continue;
@@ -56,7 +56,7 @@ export async function expectEachFindingPostedOnce(
   ids: string[],
   channels: string[] = [PEOPLE.alerts, PEOPLE.prod],
 ): Promise<{ cards: number }> {
-  const recs = await findings.getMany(ids);
+  const recs = (await findings.getByIds(ids)).map((rs) => rs[0]);
   const byCard = new Map<string, string[]>();
   for (const r of recs) {
     expect(r, 'every finding has a record').toBeTruthy();

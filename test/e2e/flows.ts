@@ -1,6 +1,7 @@
 import type { WireFinding } from '../../sandbox/aws/index.js';
 import type { SlackEmulator } from '../../sandbox/slack/index.js';
 import { systemClock } from '../../src/clock.js';
+import { idOfKey } from '../../src/findings/finding-key.js';
 import { FindingStore } from '../../src/findings/store.js';
 import { keyspace, type Redis } from '../../src/redis.js';
 import { CardStore } from '../../src/slack/card-store.js';
@@ -118,7 +119,7 @@ export async function accountFor(redis: Redis, prefix: string, ids: string[]): P
   const keys = keyspace(prefix);
   const findings = new FindingStore(redis, keys, systemClock);
   const cards = new CardStore(redis, keys, systemClock);
-  const recs = await findings.getMany(ids);
+  const recs = (await findings.getByIds(ids)).map((rs) => rs[0]);
   const byCard = new Map<string, string[]>();
   const tsOf = new Map<string, string>();
   const problems: string[] = [];
@@ -140,7 +141,7 @@ export async function accountFor(redis: Redis, prefix: string, ids: string[]): P
       const listed = new Set(g?.members.map((m) => m.id));
       for (const id of members)
         if (!listed.has(id)) problems.push(`${id}: not listed in group card ${cardId}`);
-    } else if (members.length !== 1 || card.findingId !== members[0]) {
+    } else if (members.length !== 1 || idOfKey(card.findingKey ?? '') !== members[0]) {
       problems.push(`card ${cardId}: finding card for ${members.join(',')}`);
     }
   }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeFinding } from '../../sandbox/aws/index.js';
+import { findingKeyOf } from '../../src/findings/finding-key.js';
 import type { Finding } from '../../src/findings/model.js';
 import { normaliseFinding } from '../../src/findings/normalise.js';
 import { type Harness, PEOPLE, startHarness } from '../helpers/harness.js';
@@ -56,7 +57,7 @@ describe.each(REDIS_MODES)('a 1,000-finding burst across two channels (%s Redis)
     const { findings: store, cards } = h.guard.ctx;
     await waitFor(
       async () => {
-        const recs = await store.getMany(findings.map((f) => f.id));
+        const recs = await store.getMany(findings.map(findingKeyOf));
         if (!recs.every((r) => r && (r.state === 'posted' || r.state === 'grouped'))) return false;
         for (const r of recs) if (!(await cards.get(r!.cardId!))?.ts) return false;
         return true;
@@ -65,7 +66,7 @@ describe.each(REDIS_MODES)('a 1,000-finding burst across two channels (%s Redis)
     );
 
     // Exactly one card per finding: its own, or one group card that lists it.
-    const recs = await store.getMany(findings.map((f) => f.id));
+    const recs = await store.getMany(findings.map(findingKeyOf));
     const byCard = new Map<string, string[]>();
     for (const r of recs) byCard.set(r!.cardId!, [...(byCard.get(r!.cardId!) ?? []), r!.finding.id]);
     let accounted = 0;

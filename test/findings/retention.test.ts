@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeFinding, seedEstate, startAwsEmulator } from '../../sandbox/aws/index.js';
+import { findingKeyOf } from '../../src/findings/finding-key.js';
 import { normaliseFinding } from '../../src/findings/normalise.js';
 import { FindingStore } from '../../src/findings/store.js';
 import { keyspace } from '../../src/redis.js';
@@ -31,17 +32,17 @@ describe('retention of finding, card and request records', () => {
     const store = new FindingStore(redis, keys, clock, RETENTION);
     const f = normaliseFinding(makeFinding({ type: 'Execution:Runtime/ReverseShell', task, id: 'retain1' }))!;
     await store.ingest(f, 'C1', 'g');
-    const first = await ttl(keys('finding', f.id));
+    const first = await ttl(keys('finding', findingKeyOf(f)));
     expect(first).toBeGreaterThan(RETENTION - 60_000);
     expect(first).toBeLessThanOrEqual(RETENTION);
     // Seen again later: the retention starts over.
-    await redis.pexpire(keys('finding', f.id), 1000 * 60);
+    await redis.pexpire(keys('finding', findingKeyOf(f)), 1000 * 60);
     await store.ingest(
       { ...f, count: f.count + 1, updatedAt: new Date(now + 1000).toISOString() },
       'C1',
       'g',
     );
-    expect(await ttl(keys('finding', f.id))).toBeGreaterThan(RETENTION - 60_000);
+    expect(await ttl(keys('finding', findingKeyOf(f)))).toBeGreaterThan(RETENTION - 60_000);
     // Index entries older than the retention are dropped at the next ingest.
     await redis.zadd(keys('findings-by-time'), now - RETENTION - DAY, 'ancient');
     now += 1000;
@@ -52,7 +53,7 @@ describe('retention of finding, card and request records', () => {
   it('a card gets the retention; an open card (pending or running request) is kept until decided', async () => {
     const cards = new CardStore(redis, keys, clock, RETENTION);
     const cardId = `c${'1'.repeat(24)}`;
-    await cards.create({ cardId, kind: 'finding', findingId: 'retain1', channel: 'C1', state: { cardId } });
+    await cards.create({ cardId, kind: 'finding', findingKey: 'retain1', channel: 'C1', state: { cardId } });
     expect(await ttl(keys('card', cardId))).toBeGreaterThan(RETENTION - 60_000);
     const pending = {
       requestId: newRequestId(),

@@ -60,7 +60,7 @@ describe('POST /events/guardduty: a push is a hint, verified with GetFindings', 
     await settled(h);
     expect(await metric(h, 'unknown')).toBe(before + 1);
     expect(cardsFor(h, forged.id)).toEqual([]);
-    expect(await h.guard.ctx.findings.getMany([forged.id])).toEqual([undefined]);
+    expect(await h.guard.ctx.findings.getByIds([forged.id])).toEqual([[]]);
     const gets = h.aws.calls({ operation: 'GetFindings' });
     expect(gets.some((c) => JSON.stringify(c.input).includes(forged.id))).toBe(true);
   });
@@ -84,7 +84,7 @@ describe('POST /events/guardduty: a push is a hint, verified with GetFindings', 
     expect(text).toContain(web().tasks[1]!.taskArn.split('/').pop());
     expect(text).not.toContain('Nothing to see');
     expect(text).not.toContain('99999');
-    const rec = (await h.guard.ctx.findings.getMany([real.id]))[0];
+    const rec = (await h.guard.ctx.findings.getByIds([real.id]))[0]?.[0];
     expect(rec?.finding).toMatchObject({
       count: real.service.count,
       archived: false,

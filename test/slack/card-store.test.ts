@@ -12,7 +12,7 @@ describe('CardStore.updateState', () => {
   const cardId = `c${'a'.repeat(24)}`;
 
   beforeAll(async () => {
-    await cards.create({ cardId, kind: 'finding', findingId: 'f1', channel: 'C1', state: { cardId } });
+    await cards.create({ cardId, kind: 'finding', findingKey: 'f1', channel: 'C1', state: { cardId } });
   });
   afterAll(async () => {
     await dropPrefix(redis, prefix);

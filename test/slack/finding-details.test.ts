@@ -59,7 +59,9 @@ describe('Details thread reply', () => {
     // Both replicas keep draining; the claim in Redis keeps it at one.
     await new Promise((r) => setTimeout(r, 2500));
     expect(detailsOf(card.ts)).toHaveLength(1);
-    expect(await g().ctx.details.postedTs((await g().ctx.findings.get(f.id))!.cardId!)).toBe(d!.ts);
+    expect(await g().ctx.details.postedTs((await g().ctx.findings.getByIds([f.id]))[0]![0]!.cardId!)).toBe(
+      d!.ts,
+    );
   });
 
   it('a busy channel: every queued card is posted before any Details reply', async () => {
@@ -99,7 +101,7 @@ describe('Details thread reply', () => {
     await ctx.poller.poll('us-east-1');
     const card = await cardOf(f.id);
     // The card is older than the idle window (as after a long burst): its Details wait for a request.
-    const cardId = (await ctx.findings.get(f.id))!.cardId!;
+    const cardId = (await ctx.findings.getByIds([f.id]))[0]![0]!.cardId!;
     const due = ctx.keys('details-due', ch);
     await waitFor(async () => (await ctx.redis.zscore(due, cardId)) !== null, { what: 'Details owed' });
     await ctx.redis.zadd(due, 'XX', 0, cardId);

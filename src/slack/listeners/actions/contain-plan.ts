@@ -56,14 +56,14 @@ async function blastLine(
  */
 export async function handleContainPlan(ctx: AppContext, click: Click): Promise<void> {
   const card = isCardId(click.value) ? await ctx.cards.get(click.value) : undefined;
-  if (card?.kind !== 'finding' || !card.findingId)
+  if (card?.kind !== 'finding' || !card.findingKey)
     return refuse(
       ctx,
       click,
       contain.name,
       "Contain: this button is not on one of ecs-guard's finding cards.",
     );
-  const f = (await ctx.findings.get(card.findingId))?.finding;
+  const f = (await ctx.findings.get(card.findingKey))?.finding;
   const tasks = f?.sequence ? planTasks(f) : undefined;
   if (!f || (!f.taskArn && !tasks?.length))
     return refuse(
@@ -132,7 +132,7 @@ export async function handleRequestContainment(ctx: AppContext, click: Click): P
     return tellClicker(ctx, click, ':information_source: Tick at least one step to request containment.');
   // An incident's tasks come from the stored sequence, never from the click.
   const card = isCardId(click.value) ? await ctx.cards.get(click.value) : undefined;
-  const f = card?.findingId ? (await ctx.findings.get(card.findingId))?.finding : undefined;
+  const f = card?.findingKey ? (await ctx.findings.get(card.findingKey))?.finding : undefined;
   const tasks = f?.sequence ? planTasks(f) : undefined;
   if (f?.sequence && !tasks?.length)
     return refuse(ctx, click, contain.name, 'Contain: this incident names no ECS task.');

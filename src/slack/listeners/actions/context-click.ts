@@ -65,7 +65,7 @@ export async function handleEcsContext(ctx: AppContext, click: Click): Promise<v
     );
   const elsewhere = wrongChannel(card.channel, click.channelId);
   if (elsewhere) return refuse(ctx, click, 'context', `ECS context refused: ${elsewhere}.`);
-  const rec = card.findingId ? await ctx.findings.get(card.findingId) : undefined;
+  const rec = card.findingKey ? await ctx.findings.get(card.findingKey) : undefined;
   const f = rec?.finding;
   if (f?.sequence) {
     // An incident: the context of each affected task (the first few), one reply each.

@@ -68,10 +68,10 @@ export async function handleRequestClick(
     return refuse(ctx, click, action, `${label}: this button is not one of ecs-guard's cards (unknown id).`);
   const elsewhere = wrongChannel(card.channel, click.channelId);
   if (elsewhere) return refuse(ctx, click, action, `${label} refused: ${elsewhere}.`);
-  if (card.kind !== 'finding' || !card.findingId) {
+  if (card.kind !== 'finding' || !card.findingKey) {
     return refuse(ctx, click, action, `${label} works on a single finding's card, not on a group card.`);
   }
-  const rec = await ctx.findings.get(card.findingId);
+  const rec = await ctx.findings.get(card.findingKey);
   if (!rec)
     return refuse(ctx, click, action, `${label}: the finding of this card is no longer known to ecs-guard.`);
   const f = rec.finding;

@@ -15,14 +15,14 @@ import { type Click, refuse } from './click.js';
 export async function handleSuppressClick(ctx: AppContext, click: Click): Promise<void> {
   const { label, name } = suppress;
   const card = isCardId(click.value) ? await ctx.cards.get(click.value) : undefined;
-  if (card?.kind !== 'finding' || !card.findingId)
+  if (card?.kind !== 'finding' || !card.findingKey)
     return refuse(
       ctx,
       click,
       name,
       `${label}: this button is not one of ecs-guard's finding cards (unknown id).`,
     );
-  const rec = await ctx.findings.get(card.findingId);
+  const rec = await ctx.findings.get(card.findingKey);
   if (!rec)
     return refuse(ctx, click, name, `${label}: the finding of this card is no longer known to ecs-guard.`);
   const f = rec.finding;
