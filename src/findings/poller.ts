@@ -140,6 +140,8 @@ export class Poller {
     // page instead of twice. Pages are still ingested in order, and at most FETCH_WINDOW pages
     // are in flight (bounded memory).
     const ingested: Promise<void>[] = [];
+    // Ids this poll asks GetFindings for: the reconcile below need not read them again.
+    const fetchedIds = new Set<string>();
     let chain: Promise<void> = Promise.resolve();
     do {
       const page = await gd
@@ -156,6 +158,7 @@ export class Poller {
       const ids = page.FindingIds ?? [];
       result.listed += ids.length;
       if (ids.length) {
+        for (const id of ids) fetchedIds.add(id);
         const got = getFindings(gd, detectorId, ids).catch(failedAt('GetFindings'));
         const previous = chain;
         chain = (async () => {
@@ -176,7 +179,9 @@ export class Poller {
     } while (next);
     await chain;
 
-    result.reconciled = await this.reconcile(gd, detectorId, region).catch(failedAt('GetFindings'));
+    result.reconciled = await this.reconcile(gd, detectorId, region, fetchedIds).catch(
+      failedAt('GetFindings'),
+    );
     // The cursor never passes "now" (clock skew between us and GuardDuty is covered by the overlap).
     result.cursor = Math.min(Math.max(newest, cursor), started);
     await redis.set(cursorKey, String(result.cursor));
@@ -189,16 +194,29 @@ export class Poller {
 
   /**
    * Re-reads findings whose cards are still open (at most every RECONCILE_EVERY_MS), so a finding
-   * archived in GuardDuty updates its card even if archiving did not move its `updatedAt`.
+   * archived in GuardDuty updates its card even if archiving did not move its `updatedAt`. Ids
+   * this poll already fetched are fresh and skipped (re-reading them cost a burst 25 % more calls).
    */
-  private async reconcile(gd: GuardDutyClient, detectorId: string, region: string): Promise<number> {
+  private async reconcile(
+    gd: GuardDutyClient,
+    detectorId: string,
+    region: string,
+    fetched: ReadonlySet<string>,
+  ): Promise<number> {
     const { redis, keys, clock, findings, pipeline } = this.deps;
     const gate = await redis.set(keys('poll', 'reconcile', region), '1', 'PX', RECONCILE_EVERY_MS, 'NX');
     if (gate !== 'OK') return 0;
     const ids = await findings.recentKeys(clock() - 24 * 3600_000, 500);
     const recs = await findings.getMany(ids);
     const open = recs
-      .filter((r) => r && r.finding.region === region && !r.finding.archived && r.state !== 'failed')
+      .filter(
+        (r) =>
+          r &&
+          r.finding.region === region &&
+          !r.finding.archived &&
+          r.state !== 'failed' &&
+          !fetched.has(r.finding.id),
+      )
       .map((r) => r?.finding.id as string);
     let n = 0;
     for (let i = 0; i < open.length; i += GD_BATCH) {
