@@ -13,6 +13,7 @@ import {
   UpdateClusterSettingsCommand,
 } from '@aws-sdk/client-ecs';
 import { z } from 'zod';
+import { describeAwsError } from '../aws/errors.js';
 import { listRunningTasks, uncoveredTasks } from '../aws/running-tasks.js';
 import { EcsGuardError, ErrorCode } from '../errors.js';
 import type { CoverageAction, CoveragePlan } from '../requests/plans.js';
@@ -110,42 +111,62 @@ async function changeMonitoring(r: RunContext<PlanInput>): Promise<Outcome> {
     );
   }
   const clusterArn = c.clusterArn;
-  const tagBefore = c.tags?.find((t) => t.key === TAG)?.value ?? '';
   const value = action === 'enable' ? 'true' : 'false';
-  await call('TagResource', () =>
-    ecs.send(new TagResourceCommand({ resourceArn: clusterArn, tags: [{ key: TAG, value }] })),
-  );
+  // Each change is its own step (audited, run once; a resumed job finds it done): a failure of
+  // the second must not hide that the first was made.
+  const { tagBefore } = await r.step('tag', async () => {
+    const before = c.tags?.find((t) => t.key === TAG)?.value ?? '';
+    await call('TagResource', () =>
+      ecs.send(new TagResourceCommand({ resourceArn: clusterArn, tags: [{ key: TAG, value }] })),
+    );
+    return { tagBefore: before, tagAfter: value };
+  });
   let insights: CoverageJobOutcome['insights'] = 'skipped';
+  let insightsError: string | undefined;
   if (action === 'enable' && input.insights) {
     const cur = c.settings?.find((s) => s.name === 'containerInsights')?.value;
     if (cur === 'enabled' || cur === 'enhanced') insights = 'already';
     else {
-      await call('UpdateClusterSettings', () =>
-        ecs.send(
-          new UpdateClusterSettingsCommand({
-            cluster: clusterArn,
-            settings: [{ name: 'containerInsights', value: 'enabled' }],
-          }),
-        ),
-      );
-      insights = 'enabled';
+      try {
+        await r.step('insights', async () => {
+          await call('UpdateClusterSettings', () =>
+            ecs.send(
+              new UpdateClusterSettingsCommand({
+                cluster: clusterArn,
+                settings: [{ name: 'containerInsights', value: 'enabled' }],
+              }),
+            ),
+          );
+          return { insights: 'enabled' };
+        });
+        insights = 'enabled';
+      } catch (err) {
+        const info = describeAwsError(err, { operation: 'UpdateClusterSettings' });
+        // Throttling and 5xx: the job is retried (the tag step is not repeated).
+        if (info.retryable) throw err;
+        insights = 'failed';
+        insightsError = info.message;
+      }
     }
   }
   const uncovered =
     action === 'enable'
       ? uncoveredServices(await listRunningTasks(ecs, clusterArn, call))
       : { services: [], standaloneTasks: 0 };
+  const ok = insights !== 'failed';
   const result: CoverageJobOutcome = {
-    ok: true,
+    ok,
     tagBefore,
     tagAfter: value,
     insights,
     servicesToRedeploy: uncovered.services,
     standaloneTasks: uncovered.standaloneTasks,
+    ...(insightsError ? { error: `Container Insights not enabled: ${insightsError}` } : {}),
   };
+  const done = `${action === 'enable' ? 'Enabled' : 'Disabled'} Runtime Monitoring of ${cluster} (GuardDutyManaged=${value}).`;
   return {
-    ok: true,
-    message: `${action === 'enable' ? 'Enabled' : 'Disabled'} Runtime Monitoring of ${cluster} (GuardDutyManaged=${value}).`,
+    ok,
+    message: insightsError ? `${done} Container Insights was NOT enabled: ${insightsError}` : done,
     data: { ...result },
     detail: {
       planId: input.planId,
@@ -153,6 +174,7 @@ async function changeMonitoring(r: RunContext<PlanInput>): Promise<Outcome> {
       tagBefore,
       tagAfter: value,
       insights,
+      ...(insightsError ? { insightsError: insightsError.slice(0, 300) } : {}),
       servicesToRedeploy: uncovered.services.slice(0, 50),
     },
   };
@@ -161,15 +183,17 @@ async function changeMonitoring(r: RunContext<PlanInput>): Promise<Outcome> {
 /** The plan message once the job has finished: the result, or the failure in words. */
 function present(req: Readonly<ActionRequest>) {
   const plan = planOf(req);
-  const outcome: CoverageJobOutcome = req.outcomeOk
-    ? ({ ...(req.outcomeData ?? {}) } as unknown as CoverageJobOutcome)
-    : {
-        ok: false,
-        tagBefore: plan.tagBefore,
-        servicesToRedeploy: [],
-        standaloneTasks: 0,
-        error: req.outcomeMessage ?? 'unknown error',
-      };
+  // A run that made some of its changes (outcomeData has tagAfter) shows each step, failed or not.
+  const outcome: CoverageJobOutcome =
+    req.outcomeOk || req.outcomeData?.tagAfter
+      ? ({ ...(req.outcomeData ?? {}) } as unknown as CoverageJobOutcome)
+      : {
+          ok: false,
+          tagBefore: plan.tagBefore,
+          servicesToRedeploy: [],
+          standaloneTasks: 0,
+          error: req.outcomeMessage ?? 'unknown error',
+        };
   return buildPlanDecided(
     plan,
     { status: 'confirmed', by: req.approverId ?? req.requesterId, at: req.approvedAt ?? req.createdAt },

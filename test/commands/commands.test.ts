@@ -240,6 +240,42 @@ describe('/ecs-guard slash commands', () => {
     expect(tagCalls()).toHaveLength(1);
   });
 
+  it('enable --insights whose second step is refused: the tag step stands, is audited, and the plan message shows each step', async () => {
+    h.aws.clearCalls();
+    h.aws.faults.inject({ operation: 'UpdateClusterSettings', kind: 'accessDenied', times: 5 });
+    const plan = await run('enable prod-web --insights --share', PEOPLE.approver);
+    await h.client.click({
+      userId: PEOPLE.groupApprover,
+      channelId: PEOPLE.prod,
+      ts: plan.ts,
+      action: CONFIRM_ACTION,
+    });
+    const done = await waitFor(
+      () => {
+        const m = h.slack.messages(PEOPLE.prod).find((x) => x.ts === plan.ts);
+        return m && textOf(m).includes('Container Insights not enabled') ? m : undefined;
+      },
+      { what: 'plan message with per-step outcomes', timeoutMs: 15_000 },
+    );
+    const t = textOf(done);
+    expect(t).toContain('Tagged `GuardDutyManaged=true`');
+    expect(t).toContain('ecs:UpdateClusterSettings');
+    expect(t).not.toContain('*Failed*');
+    expect(tagCalls()).toHaveLength(1);
+    // One attempt: access denied is not retried, and the tag is not set twice.
+    expect(h.aws.calls({ operation: 'UpdateClusterSettings' })).toHaveLength(1);
+    const records = await waitFor(async () => {
+      const r = await h.guard.ctx.audit.list({ cluster: 'prod-web', limit: 20 });
+      return r.some((x) => x.event === 'failed') ? r : undefined;
+    });
+    expect(records.find((r) => r.event === 'step')?.detail?.step).toBe('tag');
+    expect(records.find((r) => r.event === 'failed')?.detail).toMatchObject({
+      tagBefore: '',
+      tagAfter: 'true',
+      insights: 'failed',
+    });
+  });
+
   it('disable: a shared plan confirmed by a second approver sets the exclusion tag', async () => {
     h.aws.clearCalls();
     const plan = await run('disable legacy-ec2 --share', PEOPLE.approver);

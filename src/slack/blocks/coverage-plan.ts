@@ -22,7 +22,7 @@ export interface CoverageJobOutcome {
   ok: boolean;
   tagBefore: string;
   tagAfter?: string;
-  insights?: 'enabled' | 'already' | 'skipped';
+  insights?: 'enabled' | 'already' | 'skipped' | 'failed';
   /** Services whose running tasks have no agent and must be redeployed. */
   servicesToRedeploy: string[];
   /** Standalone (non-service) tasks to relaunch. */
@@ -125,7 +125,8 @@ export function buildPlanDecided(
     blocks.push(section(`:hourglass_flowing_sand: Queued: ${planSteps(p).length} step(s)…`, 'plan-status'));
     return { text: `${verb(p)} ${p.cluster}: confirmed, queued`, blocks };
   }
-  if (!outcome.ok) {
+  // Failed before any change; a later step's failure is shown beside the steps that were made.
+  if (!outcome.ok && !outcome.tagAfter) {
     blocks.push(section(`:x: *Failed*: ${mrkdwn(outcome.error ?? 'unknown error', 2500)}`, 'plan-status'));
     return { text: `${verb(p)} ${p.cluster}: failed`, blocks };
   }
@@ -134,6 +135,8 @@ export function buildPlanDecided(
   ];
   if (outcome.insights === 'enabled') lines.push(':white_check_mark: Container Insights enabled');
   if (outcome.insights === 'already') lines.push(':white_check_mark: Container Insights was already on');
+  if (outcome.insights === 'failed')
+    lines.push(`:x: *${mrkdwn(outcome.error ?? 'Container Insights not enabled', 1500)}*`);
   blocks.push(section(lines.join('\n'), 'plan-status'));
   if (p.action === 'enable') {
     const svc = outcome.servicesToRedeploy;
@@ -160,5 +163,5 @@ export function buildPlanDecided(
         );
     }
   }
-  return { text: `${verb(p)} ${p.cluster}: done`, blocks };
+  return { text: `${verb(p)} ${p.cluster}: ${outcome.ok ? 'done' : 'partly done (a step failed)'}`, blocks };
 }
