@@ -5,6 +5,7 @@ import { Queue } from 'bullmq';
 import express, { type Express } from 'express';
 import { ecsGuardCommand } from '../commands/index.js';
 import { startAnchoring } from './audit/anchoring.js';
+import { S3AuditExport } from './audit/s3-export.js';
 import { SlackAnchorLog } from './audit/slack-anchor-log.js';
 import { AuditTrail } from './audit/trail.js';
 import { AwsClients, type AwsClientsOptions } from './aws/clients.js';
@@ -141,6 +142,17 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
     retentionMs: config.audit.retentionDays * 86_400_000,
     ...(config.audit.channel
       ? { anchors: new SlackAnchorLog(slack, config.audit.channel, config.audit.hmacKey.reveal(), pacing) }
+      : {}),
+    ...(config.audit.bucket
+      ? {
+          exporter: new S3AuditExport(
+            () => aws.s3({ region: config.homeRegion }),
+            config.audit.bucket,
+            config.audit.hmacKey.reveal(),
+            config.audit.retentionDays,
+            clock,
+          ),
+        }
       : {}),
   });
   const retentionMs = config.retentionDays * 86_400_000;
@@ -362,7 +374,8 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
       services.push(blast.service());
       services.push(startQueueMetrics(queues, metrics, log));
       services.push({ name: 'slack-handlers', close: () => ctx.work.idle() });
-      if (audit.anchors) services.push(startAnchoring(audit, config.audit.anchorSeconds * 1000, log));
+      if (audit.anchors || audit.exporter)
+        services.push(startAnchoring(audit, config.audit.anchorSeconds * 1000, log));
       await schedulePolls(queues.poll, config.regions, config.pollSeconds);
       if (socketMode) await bolt.start();
       const port = await new Promise<number>((resolve, reject) => {

@@ -156,6 +156,8 @@ export interface AuditConfig {
   keyGenerated: boolean;
   /** Slack channel that receives the chain-head anchors (ECS_GUARD_AUDIT_CHANNEL). */
   channel?: string;
+  /** S3 bucket (Object Lock enabled) that receives the records as JSON lines (ECS_GUARD_AUDIT_BUCKET). */
+  bucket?: string;
   /** How often the head is anchored. */
   anchorSeconds: number;
   /** Audit records older than this are trimmed from Redis, but only behind an anchor. */
@@ -311,6 +313,12 @@ const envSchema = z.object({
     .refine((s) => new Set(s).size >= 8, { message: 'is too repetitive to be a key' })
     .optional(),
   ECS_GUARD_AUDIT_CHANNEL: channelId.optional(),
+  ECS_GUARD_AUDIT_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+      message: 'must be an S3 bucket name (3-63 of a-z 0-9 . -)',
+    })
+    .optional(),
   ECS_GUARD_AUDIT_ANCHOR_SECONDS: intIn(1, 86_400).optional(),
   ECS_GUARD_AUDIT_RETENTION_DAYS: intIn(1, 3650).optional(),
   ECS_GUARD_RETENTION_DAYS: intIn(1, 3650).optional(),
@@ -545,6 +553,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile = read
       hmacKey: new SecretValue(e.ECS_GUARD_AUDIT_HMAC_KEY ?? randomBytes(32).toString('hex')),
       keyGenerated: !e.ECS_GUARD_AUDIT_HMAC_KEY,
       ...(e.ECS_GUARD_AUDIT_CHANNEL ? { channel: e.ECS_GUARD_AUDIT_CHANNEL } : {}),
+      ...(e.ECS_GUARD_AUDIT_BUCKET ? { bucket: e.ECS_GUARD_AUDIT_BUCKET } : {}),
       anchorSeconds: e.ECS_GUARD_AUDIT_ANCHOR_SECONDS ?? 300,
       retentionDays: e.ECS_GUARD_AUDIT_RETENTION_DAYS ?? 365,
     },

@@ -12,6 +12,7 @@ import { handleIam, IAM_NS, IAM_VERSION, sessionRevoked } from './iam.js';
 import { parseAuthorization } from './identity.js';
 import { queryErrorXml, querySuccessXml } from './query-xml.js';
 import type { RequestContext } from './request-context.js';
+import { handleS3, type S3Reply, s3ErrorXml, s3Operation } from './s3.js';
 import { AwsState, type Principal } from './state.js';
 import { handleSts, STS_NS } from './sts.js';
 import { expiredToken, explicitDeny, faultError, unrecognizedClient } from './wire-errors.js';
@@ -113,6 +114,25 @@ function parseRequest(req: IncomingMessage, body: string): Parsed {
       run: (ctx) => handleSts(ctx, operation, params),
     };
   }
+  if (parseAuthorization(req.headers.authorization)?.service === 's3') {
+    const method = req.method ?? 'GET';
+    const { operation, bucket, key } = s3Operation(method, url.pathname);
+    const lock = req.headers['x-amz-object-lock-mode'];
+    return {
+      service: 's3',
+      operation,
+      input: { bucket, key, ...(lock ? { objectLockMode: lock } : {}) },
+      run: (ctx) =>
+        handleS3(ctx.state.s3, {
+          method,
+          path: url.pathname,
+          headers: req.headers,
+          body,
+          accountId: ctx.accountId,
+          now: ctx.state.now(),
+        }),
+    };
+  }
   const route = routeGuardDuty(req.method ?? 'GET', url.pathname);
   if (!route) {
     const op = `${req.method} ${url.pathname}`;
@@ -141,6 +161,10 @@ function parseRequest(req: IncomingMessage, body: string): Parsed {
 const QUERY_NS: Partial<Record<ServiceName, string>> = { sts: STS_NS, iam: IAM_NS };
 
 function successReply(p: Parsed, result: unknown, requestId: string): Reply {
+  if (p.service === 's3') {
+    const r = result as S3Reply;
+    return new Reply(r.status, r.headers, r.body);
+  }
   const ns = QUERY_NS[p.service];
   if (ns)
     return new Reply(
@@ -153,6 +177,8 @@ function successReply(p: Parsed, result: unknown, requestId: string): Reply {
 }
 
 function errorReply(service: ServiceName, err: AwsServiceError, requestId: string): Reply {
+  if (service === 's3')
+    return new Reply(err.status, { 'content-type': 'application/xml' }, s3ErrorXml(err, requestId));
   const ns = QUERY_NS[service];
   if (ns) return new Reply(err.status, { 'content-type': 'text/xml' }, queryErrorXml(ns, err, requestId));
   if (service === 'ecs')

@@ -3,7 +3,7 @@
  * in the service's own wire shape; `latencyMs` delays them first (alone, it only slows them down).
  */
 export type FaultKind = 'throttle' | 'error5xx' | 'accessDenied';
-export type ServiceName = 'guardduty' | 'ecs' | 'sts' | 'iam';
+export type ServiceName = 'guardduty' | 'ecs' | 'sts' | 'iam' | 's3';
 
 export interface FaultSpec {
   operation: string;

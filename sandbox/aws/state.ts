@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { matchesCriteria } from './criteria.js';
 import { detectorIdFor, accessKeyId as newAccessKeyId, randomHex, secretKey } from './ids.js';
+import { S3Store } from './s3.js';
 import type {
   DetectorRecord,
   EcsClusterRecord,
@@ -128,6 +129,8 @@ export class AwsState {
   private readonly findingsByRegion = new Map<string, Map<string, WireFinding>>();
   /** Every AssumeRole that succeeded, oldest first. */
   readonly assumedRoles: AssumedSession[] = [];
+  /** S3 buckets and objects (the audit export's bucket). */
+  readonly s3 = new S3Store();
   /** image reference → the digest ECS resolves it to when a task starts (see imageDigest). */
   private readonly digests = new Map<string, string>();
   readonly scheduler: SchedulerState = { delayMs: 1000, pending: new Map() };

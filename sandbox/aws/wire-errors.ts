@@ -40,6 +40,12 @@ const FAULTS: Record<ServiceName, Record<FaultKind, (d: DeniedCall) => AwsServic
       ),
     accessDenied: (d) => new AwsServiceError('AccessDenied', 403, denied('iam', d)),
   },
+  s3: {
+    throttle: () => new AwsServiceError('SlowDown', 503, 'Please reduce your request rate.'),
+    error5xx: () =>
+      new AwsServiceError('InternalError', 500, 'We encountered an internal error. Please try again.'),
+    accessDenied: () => new AwsServiceError('AccessDenied', 403, 'Access Denied'),
+  },
 };
 
 const ACTION_PREFIX: Record<ServiceName, string> = {
@@ -47,6 +53,7 @@ const ACTION_PREFIX: Record<ServiceName, string> = {
   ecs: 'ecs',
   sts: 'sts',
   iam: 'iam',
+  s3: 's3',
 };
 
 /** An identity policy's explicit deny, in the service's access-denied shape. */
@@ -63,6 +70,12 @@ export const faultError = (service: ServiceName, kind: FaultKind, call: DeniedCa
   FAULTS[service][kind](call);
 
 export function unrecognizedClient(service: ServiceName): AwsServiceError {
+  if (service === 's3')
+    return new AwsServiceError(
+      'InvalidAccessKeyId',
+      403,
+      'The AWS Access Key Id you provided does not exist in our records.',
+    );
   if (service === 'sts' || service === 'iam')
     return new AwsServiceError(
       'InvalidClientTokenId',
@@ -77,6 +90,7 @@ export function unrecognizedClient(service: ServiceName): AwsServiceError {
 }
 
 export function expiredToken(service: ServiceName): AwsServiceError {
+  if (service === 's3') return new AwsServiceError('ExpiredToken', 400, 'The provided token has expired.');
   if (service === 'sts')
     return new AwsServiceError('ExpiredToken', 400, 'The security token included in the request is expired');
   if (service === 'iam')

@@ -5,6 +5,7 @@ import type { Keyspace, Redis } from '../redis.js';
 import type { Anchor, AnchorLog } from './anchor-log.js';
 import { GENESIS_HASH, macEquals, recordHash } from './hash.js';
 import { type AuditInput, type AuditRecord, auditBody } from './record.js';
+import type { AuditExport } from './s3-export.js';
 
 export interface AuditFilter {
   /** Newest records to return (default 50, at most 1000). */
@@ -28,6 +29,8 @@ export interface AuditVerifyResult {
   trimmedThrough?: number;
   /** A caveat for people (e.g. "not anchored"). */
   note?: string;
+  /** Records copied to the export (ECS_GUARD_AUDIT_BUCKET) so far, when one is configured. */
+  exported?: { where: string; throughSeq: number };
 }
 
 /**
@@ -70,6 +73,8 @@ return 1
 `;
 
 const MAX_ATTEMPTS = 10_000;
+/** Records per exported object. */
+const EXPORT_BATCH = 5000;
 const PAGE = 500;
 /** Index entries read per filtered list (a finding with more records lists its newest). */
 const INDEX_READ = 1000;
@@ -102,6 +107,8 @@ export interface AuditTrailOptions {
   key: string;
   /** Where heads are anchored outside Redis (ECS_GUARD_AUDIT_CHANNEL); none = not anchored. */
   anchors?: AnchorLog;
+  /** Where the records themselves are copied at each anchor tick (ECS_GUARD_AUDIT_BUCKET). */
+  exporter?: AuditExport;
   /** Audit records (and their indexes) older than this are trimmed, behind an anchor (default 365 days). */
   retentionMs?: number;
 }
@@ -125,6 +132,7 @@ export class AuditTrail {
   private readonly baseKey: string;
   private readonly anchorsKey: string;
   readonly anchors: AnchorLog | undefined;
+  readonly exporter: AuditExport | undefined;
   private readonly retentionMs: number;
   /** Last head this process saw; a stale value only costs one retry. */
   private head: string | undefined;
@@ -139,6 +147,7 @@ export class AuditTrail {
     this.keys = opts.keys;
     this.key = opts.key;
     this.anchors = opts.anchors;
+    this.exporter = opts.exporter;
     this.retentionMs = opts.retentionMs ?? 365 * 86_400_000;
     this.streamKey = opts.keys('audit');
     this.headKey = opts.keys('audit', 'head');
@@ -253,7 +262,7 @@ export class AuditTrail {
    * every replica (a Redis lock); returns the anchor posted, if any.
    */
   async anchor(minIntervalMs = 0): Promise<Anchor | undefined> {
-    if (!this.anchors) return undefined;
+    if (!this.anchors && !this.exporter) return undefined;
     if (minIntervalMs > 0) {
       const got = await this.redis.set(
         this.keys('audit', 'anchor', 'lock'),
@@ -267,7 +276,7 @@ export class AuditTrail {
     const head = await this.headWithId();
     const lastKey = this.keys('audit', 'anchor', 'last');
     let posted: Anchor | undefined;
-    if (head.seq > 0 && (await this.redis.get(lastKey)) !== formatHead(head.seq, head.hash)) {
+    if (this.anchors && head.seq > 0 && (await this.redis.get(lastKey)) !== formatHead(head.seq, head.hash)) {
       const { ts } = await this.anchors.post({ seq: head.seq, hash: head.hash });
       posted = { seq: head.seq, hash: head.hash, ts };
       await this.redis
@@ -277,8 +286,45 @@ export class AuditTrail {
         .exec();
       this.log.info({ seq: head.seq, where: this.anchors.where }, 'audit head anchored');
     }
+    await this.exportNew();
     await this.trim();
     return posted;
+  }
+
+  /** `<seq>:<stream id>` of the last record copied to the export, if any. */
+  private async exportedThrough(): Promise<{ seq: number; id: string }> {
+    const v = await this.redis.get(this.keys('audit', 'export', 'last'));
+    if (!v) return { seq: 0, id: '' };
+    const i = v.indexOf(':');
+    return { seq: Number(v.slice(0, i)), id: v.slice(i + 1) };
+  }
+
+  /**
+   * Copies the records appended since the last export to the exporter, oldest first, in batches
+   * of consecutive records. A batch is marked done only after the exporter took it: a failure (or
+   * a crash) exports it again next time (a second version of the same object under Object Lock).
+   */
+  async exportNew(): Promise<number> {
+    if (!this.exporter) return 0;
+    let n = 0;
+    for (;;) {
+      const { id } = await this.exportedThrough();
+      const page = await this.redis.xrange(this.streamKey, id ? `(${id}` : '-', '+', 'COUNT', EXPORT_BATCH);
+      const records = page
+        .map(([entryId, fields]) => parseEntry(entryId, fields))
+        .filter((r): r is AuditRecord => !!r);
+      const tail = page[page.length - 1]?.[0];
+      if (!records.length || !tail) return n;
+      const { key } = await this.exporter.put(records);
+      const last = records[records.length - 1] as AuditRecord;
+      await this.redis.set(this.keys('audit', 'export', 'last'), `${last.seq}:${tail}`);
+      this.log.info(
+        { through: last.seq, records: records.length, key, where: this.exporter.where },
+        'audit exported',
+      );
+      n += records.length;
+      if (page.length < EXPORT_BATCH) return n;
+    }
   }
 
   /**
@@ -300,6 +346,8 @@ export class AuditTrail {
     const [seqText, hash, id, ts] = newest.split(':') as [string, string, string, string];
     const base = parseBase(await this.redis.get(this.baseKey));
     if (Number(seqText) <= base.seq) return 0;
+    // Nothing leaves Redis before the export has it.
+    if (this.exporter && (await this.exportedThrough()).seq < Number(seqText)) return 0;
     const before = await this.redis.xlen(this.streamKey);
     await this.redis.eval(
       TRIM_SCRIPT,
@@ -435,11 +483,15 @@ export class AuditTrail {
         ...trimmed,
       };
     }
+    const exported = this.exporter
+      ? { exported: { where: this.exporter.where, throughSeq: (await this.exportedThrough()).seq } }
+      : {};
     return {
       ok: true,
       checked,
       ...summary(matched),
       ...trimmed,
+      ...exported,
       ...(anchors
         ? newest
           ? seq > newest.seq

@@ -1,6 +1,7 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { GuardDutyClient } from '@aws-sdk/client-guardduty';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import type { Clock } from '../clock.js';
@@ -65,6 +66,7 @@ export class AwsClients {
   private readonly gdClients = new Map<string, GuardDutyClient>();
   private readonly ecsClients = new Map<string, ECSClient>();
   private readonly iamClients = new Map<string, IAMClient>();
+  private readonly s3Clients = new Map<string, S3Client>();
   private homeAccount: Promise<string> | undefined;
 
   constructor(opts: AwsClientsOptions) {
@@ -182,12 +184,21 @@ export class AwsClients {
     return this.client(t, this.iamClients, (cfg) => new IAMClient(cfg));
   }
 
+  /**
+   * S3 (the audit export) with the credentials for the target's account. Path-style requests when
+   * an endpoint is configured (an emulator or a private endpoint: no bucket subdomains there).
+   */
+  async s3(t: Target): Promise<S3Client> {
+    const custom = !!(this.opts.endpoint || process.env.AWS_ENDPOINT_URL || process.env.AWS_ENDPOINT_URL_S3);
+    return this.client(t, this.s3Clients, (cfg) => new S3Client({ ...cfg, forcePathStyle: custom }));
+  }
+
   stats(): { assumeRoleCalls: number; cacheHits: number } {
     return { assumeRoleCalls: this.roles.assumeRoleCalls, cacheHits: this.roles.cacheHits };
   }
 
   destroy(): void {
-    for (const m of [this.gdClients, this.ecsClients, this.iamClients, this.stsClients]) {
+    for (const m of [this.gdClients, this.ecsClients, this.iamClients, this.s3Clients, this.stsClients]) {
       for (const c of m.values()) c.destroy();
       m.clear();
     }

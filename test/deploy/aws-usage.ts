@@ -7,6 +7,7 @@ export const SDK_PACKAGES: Record<string, string> = {
   '@aws-sdk/client-ecs': 'ecs',
   '@aws-sdk/client-sts': 'sts',
   '@aws-sdk/client-iam': 'iam',
+  '@aws-sdk/client-s3': 's3',
 };
 
 /** Operations that need no IAM permission (AWS: GetCallerIdentity works even under an explicit deny). */
@@ -64,6 +65,9 @@ export function scanSource(source: string, file = '<source>'): { actions: Set<st
     // Setting SourceIdentity on AssumeRole is authorised as its own action.
     if (action === 'sts:AssumeRole' && /\bSourceIdentity\s*:/.test(body))
       actions.add('sts:SetSourceIdentity');
+    // PutObject with Object Lock retention headers is also authorised as s3:PutObjectRetention.
+    if (action === 's3:PutObject' && /\bObjectLockRetainUntilDate\s*:/.test(body))
+      actions.add('s3:PutObjectRetention');
   };
   // Any reference outside the import counts: `new XCommand(…)`, `paginateX(…)`, or the class passed
   // around as a value (a table of commands) — each is a call the policy must permit.

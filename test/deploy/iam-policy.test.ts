@@ -75,13 +75,13 @@ describe('scanSource (how the policy test reads the code)', () => {
 
   it('reports what it cannot see through', () => {
     const src = `import { ECS } from '@aws-sdk/client-ecs';
-      import { S3Client } from '@aws-sdk/client-s3';
+      import { SQSClient } from '@aws-sdk/client-sqs';
       const m = await import('@aws-sdk/client-guardduty');
       await new ECS({}).stopTask({ task });`;
     const problems = scanSource(src, 'x.ts').problems;
     expect(problems).toHaveLength(3);
     expect(problems.join('\n')).toMatch(/aggregated ECS client/);
-    expect(problems.join('\n')).toMatch(/client-s3/);
+    expect(problems.join('\n')).toMatch(/client-sqs/);
     expect(problems.join('\n')).toMatch(/dynamically/);
   });
 });
@@ -107,7 +107,7 @@ describe('deploy/iam-policy.json (the bot role)', () => {
       expect(s.Principal).toBeUndefined();
       expect(sids.has(s.Sid)).toBe(false);
       sids.add(s.Sid);
-      for (const a of [s.Action].flat()) expect(a).toMatch(/^(guardduty|ecs|sts|iam):[A-Z][A-Za-z]+$/);
+      for (const a of [s.Action].flat()) expect(a).toMatch(/^(guardduty|ecs|sts|iam|s3):[A-Z][A-Za-z]+$/);
     }
   });
 
@@ -119,6 +119,20 @@ describe('deploy/iam-policy.json (the bot role)', () => {
   it('allows no action the code never calls', () => {
     const extra = allowedActions(botPolicy).filter((a) => !usage.actions.has(a));
     expect(extra, 'allowed but never called (least privilege)').toEqual([]);
+  });
+
+  it('writes the audit export only under its own key prefix, Object Lock retention included, home account only', () => {
+    const s3 = botPolicy.Statement.filter((s: { Action: string[] }) =>
+      [s.Action].flat().some((a) => a.startsWith('s3:')),
+    );
+    expect(s3).toHaveLength(1);
+    expect([s3[0].Action].flat().sort()).toEqual(['s3:PutObject', 's3:PutObjectRetention']);
+    expect([s3[0].Resource].flat()).toEqual(['arn:aws:s3:::*/ecs-guard-audit/*']);
+    // The S3 client is only ever made for the home account: `aws.s3({ region })`.
+    const app = readFileSync(`${root}src/app.ts`, 'utf8');
+    const calls = [...app.matchAll(/\baws\.s3\(([^)]*)\)/g)];
+    expect(calls.length).toBeGreaterThan(0);
+    for (const m of calls) expect(m[1]).toMatch(/^\{\s*region(:[^,}]*)?\s*\}$/);
   });
 
   it('may assume only the member responder role, and only inside the organisation', () => {
@@ -159,7 +173,10 @@ const ADMINISTRATOR_ONLY = new Set([
   'guardduty:GetFilter',
   'guardduty:DeleteFilter',
 ]);
-const usedInMember = used.filter((a) => !a.startsWith('sts:') && !ADMINISTRATOR_ONLY.has(a));
+// The audit export writes to the bot's own bucket (`aws.s3({ region })`), never in a member account.
+const usedInMember = used.filter(
+  (a) => !a.startsWith('sts:') && !a.startsWith('s3:') && !ADMINISTRATOR_ONLY.has(a),
+);
 
 describe('deploy/member-role.cfn.yml (the member account responder role)', () => {
   it('allows exactly what member-account clients call', () => {
