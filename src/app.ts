@@ -260,6 +260,7 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
     },
     metrics,
     {
+      ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
       // A failing poll keeps /readyz at 200: clicks and pushed findings still work, and neither a
       // restart nor leaving the load balancer fixes a role that lacks guardduty:ListFindings. It
       // shows here, in the poll gauges, in /ecs-guard status and as a notice in the alert channel.

@@ -98,6 +98,8 @@ export interface Config {
   memberRole?: string;
   externalId?: string;
   ingestToken?: string;
+  /** ECS_GUARD_METRICS_TOKEN: bearer token for GET /metrics; unset = only scrapers inside the host's network. */
+  metricsToken?: string;
   approvalTtlSeconds: number;
   routes: RouteRule[];
   redisUrl: string;
@@ -269,6 +271,7 @@ const envSchema = z.object({
     .regex(/^[\w+=,.@:/-]{2,1224}$/, { message: 'must be 2-1224 characters of [A-Za-z0-9+=,.@:/-]' })
     .optional(),
   ECS_GUARD_INGEST_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
+  ECS_GUARD_METRICS_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
   ECS_GUARD_APPROVAL_TTL: z
     .string()
     .trim()
@@ -536,6 +539,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile = read
     memberRole: e.ECS_GUARD_MEMBER_ROLE,
     externalId: e.ECS_GUARD_EXTERNAL_ID,
     ingestToken: e.ECS_GUARD_INGEST_TOKEN,
+    metricsToken: e.ECS_GUARD_METRICS_TOKEN,
     approvalTtlSeconds: e.ECS_GUARD_APPROVAL_TTL ?? 1800,
     routes: (policy.routes ?? []).map((r) => ({
       ...r,

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import type { Metrics } from '../metrics.js';
+import { metricsRefusal } from './metrics-access.js';
 
 /** Readiness probes: each resolves when its dependency is usable and throws (with why) otherwise. */
 export interface HealthChecks {
@@ -89,6 +90,8 @@ export function registerHealthRoutes(
      * `degraded` with details, without changing its status, and run before each /metrics scrape.
      */
     degraded?: () => Promise<{ degraded: string[]; [detail: string]: unknown }>;
+    /** ECS_GUARD_METRICS_TOKEN: /metrics then needs it; without, only scrapers inside (metrics-access.ts). */
+    metricsToken?: string;
   } = {},
 ): void {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
@@ -116,7 +119,15 @@ export function registerHealthRoutes(
       );
   });
 
-  router.get('/metrics', async (_req, res) => {
+  router.get('/metrics', async (req, res) => {
+    const refused = metricsRefusal(req, opts.metricsToken);
+    if (refused) {
+      res
+        .set('Cache-Control', 'no-store')
+        .status(refused.status)
+        .json({ error: 'forbidden', reason: refused.reason });
+      return;
+    }
     // Readiness is worked out at each scrape, so the gauge is current even when nothing polls /readyz.
     const [r] = await Promise.all([checkReadiness(checks, timeoutMs), degraded()]);
     metrics.ready.set(r.ready ? 1 : 0);
