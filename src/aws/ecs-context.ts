@@ -1,6 +1,6 @@
 import type { ContainerDefinition, ECSClient } from '@aws-sdk/client-ecs';
-import { isGuardDutyAgentContainer } from '../findings/normalise.js';
 import type { EcsContainerContext, EcsContext } from '../slack/blocks/ecs-context.js';
+import { isGuardDutyAgentContainer } from './guardduty-agent.js';
 import { describeTaskBundle, eniDetail, serviceOfGroup, taskDigests } from './task-bundle.js';
 
 export interface GatheredEcsContext {

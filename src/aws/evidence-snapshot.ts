@@ -1,6 +1,6 @@
 import type { ContainerDefinition, ECSClient } from '@aws-sdk/client-ecs';
-import { isGuardDutyAgentContainer } from '../findings/normalise.js';
 import { type AwslogsStream, awslogsStream, cloudTrailEventsUrl, logStreamUrl } from './console-links.js';
+import { isGuardDutyAgentContainer } from './guardduty-agent.js';
 import { describeTaskBundle, eniDetail, type TaskBundle } from './task-bundle.js';
 
 /**

@@ -4,7 +4,7 @@
  * sidecar: it stays uncovered until it is replaced (a new deployment of its service).
  */
 import { DescribeTasksCommand, type ECSClient, ListTasksCommand, type Task } from '@aws-sdk/client-ecs';
-import { isGuardDutyAgentContainer } from '../findings/normalise.js';
+import { isGuardDutyAgentContainer } from './guardduty-agent.js';
 
 /** Wraps each AWS call (callers use it to remember which operation failed). */
 export type CallStep = <T>(operation: string, fn: () => Promise<T>) => Promise<T>;
@@ -64,8 +64,7 @@ export function uncoveredTasks(tasks: Task[]): UncoveredTasks {
   const standalone: string[] = [];
   for (const t of tasks) {
     if (t.launchType !== 'FARGATE' || t.lastStatus !== 'RUNNING') continue;
-    if ((t.containers ?? []).some((c) => isGuardDutyAgentContainer({ name: c.name, image: c.image })))
-      continue;
+    if ((t.containers ?? []).some((c) => isGuardDutyAgentContainer(c))) continue;
     const id = taskIdOf(t.taskArn);
     if (t.group?.startsWith('service:')) {
       const name = t.group.slice('service:'.length);

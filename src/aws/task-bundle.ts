@@ -9,8 +9,8 @@ import {
   type Task,
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
-import { isGuardDutyAgentContainer } from '../findings/normalise.js';
 import { describeAwsError } from './errors.js';
+import { isGuardDutyAgentContainer } from './guardduty-agent.js';
 
 /**
  * One task as ECS describes it: the task, its task definition, its service (when the task group

@@ -1,3 +1,4 @@
+import { isGuardDutyAgentContainer } from '../aws/guardduty-agent.js';
 import { EcsGuardError, ErrorCode } from '../errors.js';
 import type {
   AttackSequence,
@@ -83,13 +84,6 @@ export function toIso(v: unknown): string | undefined {
 /** Last path segment of an ARN resource (`task/cluster/ID` → `ID`). */
 const lastSegment = (arn: string | undefined): string | undefined =>
   arn ? (arn.split('/').pop() ?? undefined) || undefined : undefined;
-
-/** The GuardDuty runtime agent sidecar injected into Fargate tasks (guardduty.md §8; aws-cdk#32877). */
-export function isGuardDutyAgentContainer(c: { name?: string; image?: string }): boolean {
-  return (
-    /^aws-guardduty-agent/i.test(c.name ?? '') || /(^|\/)aws-guardduty-agent[^/]*(:|@|$)/i.test(c.image ?? '')
-  );
-}
 
 function container(raw: Obj): ContainerInfo {
   const image = str(raw.image);

@@ -2,6 +2,7 @@ import { DescribeTasksCommand, type ECSClient, StopTaskCommand } from '@aws-sdk/
 import { z } from 'zod';
 import { markEcsChanged } from '../aws/ecs-freshness.js';
 import { describeAwsError } from '../aws/errors.js';
+import { isGuardDutyAgentContainer } from '../aws/guardduty-agent.js';
 import type { ActionRequest } from '../requests/store.js';
 import { defineRemediation, type Outcome, type RunContext } from './types.js';
 
@@ -64,9 +65,7 @@ export async function stopTaskOnce(
     );
     await markEcsChanged(r.ctx, r.target.accountId, r.target.region);
     const service = serviceOf(task.group);
-    const digest = task.containers?.find(
-      (c) => c.imageDigest && !/guardduty-agent/i.test(c.name ?? ''),
-    )?.imageDigest;
+    const digest = task.containers?.find((c) => c.imageDigest && !isGuardDutyAgentContainer(c))?.imageDigest;
     return {
       ok: true,
       message: `Task stopped: ${task.lastStatus ?? '?'} → desired ${out.task?.desiredStatus ?? 'STOPPED'} (${taskArn}).${

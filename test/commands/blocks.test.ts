@@ -147,7 +147,17 @@ describe('uncoveredServices', () => {
       group,
       launchType,
       lastStatus: 'RUNNING',
-      containers: [{ name: 'app' }, ...(agent ? [{ name: 'aws-guardduty-agent-abc' }] : [])],
+      containers: [
+        { name: 'app' },
+        ...(agent
+          ? [
+              {
+                name: 'aws-guardduty-agent-abc',
+                image: '593207742271.dkr.ecr.us-east-1.amazonaws.com/aws-guardduty-agent-fargate:v1.5.0',
+              },
+            ]
+          : []),
+      ],
     });
     expect(
       uncoveredServices([

@@ -206,6 +206,13 @@ describe('normaliseFinding: the GuardDuty agent sidecar', () => {
     expect(normaliseFinding(raw).container).toBeUndefined();
   });
 
+  it('a container only named like the agent is still the affected container', () => {
+    const raw = clone(fixture(WIRE));
+    const task = (raw.resource as Any).ecsClusterDetails.taskDetails;
+    task.containers = [{ name: sidecar.name, image: 'docker.io/evil/aws-guardduty-agent-fargate:v1' }];
+    expect(normaliseFinding(raw).container?.name).toBe(sidecar.name);
+  });
+
   it('extracts the image digest from image@sha256:…', () => {
     const raw = clone(fixture(WIRE));
     const digest = `sha256:${'ab'.repeat(32)}`;

@@ -153,9 +153,16 @@ describe('uncoveredTasks', () => {
     lastStatus: 'RUNNING',
     containers,
   });
-  it('uses the one agent check (name or image) and groups by service', () => {
+  it('uses the one agent check (the AWS-owned image, not the name) and groups by service', () => {
     const u = uncoveredTasks([
-      t('1', 'service:web', [{ name: 'app' }, { name: 'aws-guardduty-agent-x1' }]),
+      // A container a task definition names like the agent, from its own registry: no agent.
+      t('1', 'service:web', [
+        { name: 'app' },
+        {
+          name: 'aws-guardduty-agent-x1',
+          image: '111122223333.dkr.ecr.us-east-1.amazonaws.com/aws-guardduty-agent-fargate:v1',
+        },
+      ]),
       // Agent recognised by its image even under another container name.
       t('2', 'service:web', [
         { name: 'app' },
@@ -169,6 +176,6 @@ describe('uncoveredTasks', () => {
       t('5', 'family:cron', [{ name: 'job' }]),
       t('6', 'service:ec2', [{ name: 'app' }], 'EC2'),
     ]);
-    expect(u).toEqual({ services: [{ service: 'web', taskIds: ['3', '4'] }], standalone: ['5'] });
+    expect(u).toEqual({ services: [{ service: 'web', taskIds: ['1', '3', '4'] }], standalone: ['5'] });
   });
 });

@@ -19,7 +19,10 @@ export function hostileFinding(): Finding {
   cluster.taskDetails.startedBy = EVIL;
   cluster.taskDetails.definitionArn = `arn:aws:ecs:us-east-1:1:task-definition/${EVIL}:7`;
   cluster.taskDetails.containers = [
-    { name: 'aws-guardduty-agent-abc', image: 'x/aws-guardduty-agent-fargate:v1' },
+    {
+      name: 'aws-guardduty-agent-abc',
+      image: '593207742271.dkr.ecr.us-east-1.amazonaws.com/aws-guardduty-agent-fargate:v1.5.0',
+    },
     { name: EVIL.repeat(30), image: `${EVIL.repeat(30)}@sha256:${'0'.repeat(64)}` },
   ];
   const process = raw.service.runtimeDetails.process;
