@@ -3,8 +3,8 @@
  * stored plan and its message with Confirm/Cancel. The change itself runs from the coverage
  * queue after an approver confirms (`confirm.ts`, `src/remediations/cluster-monitoring.ts`).
  */
-import { DescribeClustersCommand } from '@aws-sdk/client-ecs';
 import { detectorFeatures, detectorIdOf } from '../src/aws/coverage.js';
+import { activeCluster, MANAGED_TAG, managedTagOf } from '../src/aws/managed-cluster.js';
 import { EcsGuardError, ErrorCode } from '../src/errors.js';
 import { isAllowed } from '../src/requests/authorise.js';
 import { type CoverageAction, type CoveragePlan, newPlanId, savePlan } from '../src/requests/plans.js';
@@ -13,8 +13,6 @@ import { clusterArg, regionArg } from './args.js';
 import { mayRequest, memberAccountArg } from './authorise.js';
 import { awsCall } from './aws-call.js';
 import type { CommandInput } from './types.js';
-
-export const TAG = 'GuardDutyManaged';
 
 export async function planCoverageChange(action: CoverageAction, input: CommandInput): Promise<void> {
   const { ctx, args, userId } = input;
@@ -67,10 +65,7 @@ export async function planCoverageChange(action: CoverageAction, input: CommandI
   );
 
   const ecs = await ctx.aws.ecs(target);
-  const d = await awsCall('DescribeClusters', where, () =>
-    ecs.send(new DescribeClustersCommand({ clusters: [cluster], include: ['TAGS', 'SETTINGS'] })),
-  );
-  const c = d.clusters?.find((x) => x.status === 'ACTIVE');
+  const c = await awsCall('DescribeClusters', where, () => activeCluster(ecs, cluster));
   let tagBefore = '';
   if (!c?.clusterArn) {
     checks.push({
@@ -79,11 +74,11 @@ export async function planCoverageChange(action: CoverageAction, input: CommandI
     });
     blocked = true;
   } else {
-    tagBefore = c.tags?.find((t) => t.key === TAG)?.value ?? '';
+    tagBefore = managedTagOf(c);
     const want = action === 'enable' ? 'true' : 'false';
     checks.push({
       ok: true,
-      text: `Cluster exists (${c.runningTasksCount ?? 0} running tasks, ${c.activeServicesCount ?? 0} services); tag \`${TAG}\` is ${tagBefore ? `\`${tagBefore}\`` : 'not set'}${tagBefore === want ? ' already (the job re-applies it)' : ''}`,
+      text: `Cluster exists (${c.runningTasksCount ?? 0} running tasks, ${c.activeServicesCount ?? 0} services); tag \`${MANAGED_TAG}\` is ${tagBefore ? `\`${tagBefore}\`` : 'not set'}${tagBefore === want ? ' already (the job re-applies it)' : ''}`,
     });
     if (insights) {
       const ci = c.settings?.find((s) => s.name === 'containerInsights')?.value ?? 'disabled';

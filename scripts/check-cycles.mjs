@@ -1,25 +1,11 @@
 #!/usr/bin/env node
 // Fails when relative imports between the project's TypeScript files form a cycle.
 // Type-only imports are ignored: they vanish at runtime and cannot cause load-order bugs.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import { tsFiles } from './ts-files.mjs';
 
-const roots = ['src', 'commands', 'sandbox', 'bench'];
-const files = [];
-const walk = (dir) => {
-  let entries;
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const name of entries) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) walk(p);
-    else if (p.endsWith('.ts') && !p.endsWith('.d.ts')) files.push(resolve(p));
-  }
-};
-for (const r of roots) walk(r);
+const files = tsFiles(['src', 'commands', 'sandbox', 'bench']);
 
 const importRe =
   /^\s*(import|export)\s+(type\s+)?[^'"]*?from\s+['"](\.{1,2}\/[^'"]+)['"]|^\s*import\s+['"](\.{1,2}\/[^'"]+)['"]/gm;

@@ -4,28 +4,15 @@
 //   - in src/, only the composition root (src/app.ts) may import commands/;
 //   - neither src/ nor commands/ (the production build) may import sandbox/, test/ or bench/.
 // Usage: node scripts/check-imports.mjs [root] (default: the working directory).
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, relative, resolve, sep } from 'node:path';
+import { tsFiles } from './ts-files.mjs';
 
 const root = resolve(process.argv[2] ?? '.');
 const COMPOSITION_ROOT = 'src/app.ts';
 const NOT_IN_PRODUCTION = ['sandbox', 'test', 'bench'];
 
-const files = [];
-const walk = (dir) => {
-  let entries;
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const name of entries) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) walk(p);
-    else if (p.endsWith('.ts') && !p.endsWith('.d.ts')) files.push(p);
-  }
-};
-for (const r of ['src', 'commands']) walk(join(root, r));
+const files = tsFiles(['src', 'commands'], root);
 
 // Static imports and re-exports (type-only included), side-effect imports, dynamic import().
 const importRe =

@@ -4,11 +4,8 @@
 export enum ErrorCode {
   ConfigError = 'ecs_guard_config_error',
   AwsError = 'ecs_guard_aws_error',
-  SlackError = 'ecs_guard_slack_error',
   NotAuthorized = 'ecs_guard_not_authorized',
-  UnknownRequest = 'ecs_guard_unknown_request',
   InvalidInput = 'ecs_guard_invalid_input',
-  Expired = 'ecs_guard_expired',
   NotFound = 'ecs_guard_not_found',
   Conflict = 'ecs_guard_conflict',
 }

@@ -1,5 +1,5 @@
 import type { Logger } from '../log.js';
-import type { Service } from '../service.js';
+import { intervalService, type Service } from '../service.js';
 import type { AuditTrail } from './trail.js';
 
 /**
@@ -8,21 +8,9 @@ import type { AuditTrail } from './trail.js';
  * A failed anchor (Slack down) is logged and tried again at the next tick.
  */
 export function startAnchoring(trail: AuditTrail, intervalMs: number, log: Logger): Service {
-  let running: Promise<unknown> = Promise.resolve();
-  const tick = (minIntervalMs: number) => {
-    running = running
-      .then(() => trail.anchor(minIntervalMs))
-      .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'audit anchor failed'));
-    return running;
-  };
-  const timer = setInterval(() => void tick(intervalMs), intervalMs);
-  timer.unref();
-  void tick(intervalMs);
-  return {
-    name: 'audit-anchoring',
-    async close() {
-      clearInterval(timer);
-      await tick(0);
-    },
-  };
+  return intervalService('audit-anchoring', intervalMs, () => trail.anchor(intervalMs), {
+    immediately: true,
+    last: () => trail.anchor(0),
+    onError: (err) => log.warn({ err: (err as Error).message }, 'audit anchor failed'),
+  });
 }

@@ -43,10 +43,15 @@ export interface DetectorFeatures {
   ec2AgentManagement: boolean;
 }
 
+/** The region's detector id (an account has at most one per region), or undefined. */
+export async function findDetectorId(gd: GuardDutyClient): Promise<string | undefined> {
+  const out = await gd.send(new ListDetectorsCommand({}));
+  return out.DetectorIds?.[0] || undefined;
+}
+
 /** The region's detector id, or a NotFound error that says what to do. */
 export async function detectorIdOf(gd: GuardDutyClient, where: string): Promise<string> {
-  const out = await gd.send(new ListDetectorsCommand({}));
-  const id = out.DetectorIds?.[0];
+  const id = await findDetectorId(gd);
   if (!id) {
     throw new EcsGuardError(
       ErrorCode.NotFound,

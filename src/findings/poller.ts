@@ -1,10 +1,6 @@
-import {
-  type Condition,
-  type GuardDutyClient,
-  ListDetectorsCommand,
-  ListFindingsCommand,
-} from '@aws-sdk/client-guardduty';
+import { type Condition, type GuardDutyClient, ListFindingsCommand } from '@aws-sdk/client-guardduty';
 import type { AwsClients } from '../aws/clients.js';
+import { findDetectorId } from '../aws/coverage.js';
 import { describeAwsError } from '../aws/errors.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
@@ -71,8 +67,7 @@ export class Poller {
     const key = this.deps.keys('detector', region);
     const cached = await this.deps.redis.get(key);
     if (cached) return cached;
-    const res = await gd.send(new ListDetectorsCommand({}));
-    const id = res.DetectorIds?.[0];
+    const id = await findDetectorId(gd);
     if (id) await this.deps.redis.set(key, id, 'EX', DETECTOR_TTL_S);
     return id;
   }

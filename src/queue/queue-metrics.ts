@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import type { Service } from '../service.js';
+import { intervalService, type Service } from '../service.js';
 
 export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 
@@ -18,18 +18,8 @@ export function startQueueMetrics(
       for (const state of QUEUE_STATES) metrics.queueDepth.set({ queue: name, state }, counts[state] ?? 0);
     }
   };
-  let running = refresh().catch(() => {});
-  const timer = setInterval(() => {
-    running = refresh().catch((err) =>
-      log.debug({ err: (err as Error).message }, 'queue metrics refresh failed'),
-    );
-  }, everyMs);
-  timer.unref();
-  return {
-    name: 'queue-metrics',
-    async close() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return intervalService('queue-metrics', everyMs, refresh, {
+    immediately: true,
+    onError: (err) => log.debug({ err: (err as Error).message }, 'queue metrics refresh failed'),
+  });
 }

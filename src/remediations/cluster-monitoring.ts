@@ -6,22 +6,16 @@
  * Confirm click approves it (commands/confirm.ts) and the job replaces the plan message with the
  * result (`present`). Tagging twice gives the same state, so a job that runs again is harmless.
  */
-import {
-  DescribeClustersCommand,
-  TagResourceCommand,
-  type Task,
-  UpdateClusterSettingsCommand,
-} from '@aws-sdk/client-ecs';
+import { TagResourceCommand, type Task, UpdateClusterSettingsCommand } from '@aws-sdk/client-ecs';
 import { z } from 'zod';
 import { describeAwsError } from '../aws/errors.js';
+import { activeCluster, MANAGED_TAG, managedTagOf } from '../aws/managed-cluster.js';
 import { listRunningTasks, uncoveredTasks } from '../aws/running-tasks.js';
 import { EcsGuardError, ErrorCode } from '../errors.js';
 import type { CoverageAction, CoveragePlan } from '../requests/plans.js';
 import type { ActionRequest } from '../requests/store.js';
 import { buildPlanDecided, type CoverageJobOutcome } from '../slack/blocks/coverage-plan.js';
 import { defineRemediation, type Outcome, type Remediation, type RunContext } from './types.js';
-
-const TAG = 'GuardDutyManaged';
 
 /** What the plan adds to the request (the rest is its target). */
 const planInput = z.object({
@@ -100,10 +94,7 @@ async function changeMonitoring(r: RunContext<PlanInput>): Promise<Outcome> {
   const action = req.action as CoverageAction;
   const cluster = target.cluster ?? '';
   const ecs = await r.ecs();
-  const d = await call('DescribeClusters', () =>
-    ecs.send(new DescribeClustersCommand({ clusters: [cluster], include: ['TAGS', 'SETTINGS'] })),
-  );
-  const c = d.clusters?.find((x) => x.status === 'ACTIVE');
+  const c = await call('DescribeClusters', () => activeCluster(ecs, cluster));
   if (!c?.clusterArn) {
     throw new EcsGuardError(
       ErrorCode.NotFound,
@@ -115,9 +106,9 @@ async function changeMonitoring(r: RunContext<PlanInput>): Promise<Outcome> {
   // Each change is its own step (audited, run once; a resumed job finds it done): a failure of
   // the second must not hide that the first was made.
   const { tagBefore } = await r.step('tag', async () => {
-    const before = c.tags?.find((t) => t.key === TAG)?.value ?? '';
+    const before = managedTagOf(c);
     await call('TagResource', () =>
-      ecs.send(new TagResourceCommand({ resourceArn: clusterArn, tags: [{ key: TAG, value }] })),
+      ecs.send(new TagResourceCommand({ resourceArn: clusterArn, tags: [{ key: MANAGED_TAG, value }] })),
     );
     return { tagBefore: before, tagAfter: value };
   });

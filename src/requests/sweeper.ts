@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.js';
-import type { Service } from '../service.js';
+import { intervalService, type Service } from '../service.js';
 import { sweepSuppressions } from '../suppressions/sweep.js';
 import { expireRequest } from './expire.js';
 import { enqueueRequestJob } from './submit.js';
@@ -34,23 +34,7 @@ export async function sweepRequests(ctx: AppContext): Promise<{ expired: number;
 
 /** Runs `sweepRequests` every `intervalMs` (default 2 s) until closed. */
 export function startRequestSweeper(ctx: AppContext, intervalMs = 2000): Service {
-  let running: Promise<unknown> = Promise.resolve();
-  let busy = false;
-  const timer = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    running = sweepRequests(ctx)
-      .catch((err) => ctx.log.warn({ err: (err as Error).message }, 'request sweep failed'))
-      .finally(() => {
-        busy = false;
-      });
-  }, intervalMs);
-  timer.unref();
-  return {
-    name: 'request-sweeper',
-    async close() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return intervalService('request-sweeper', intervalMs, () => sweepRequests(ctx), {
+    onError: (err) => ctx.log.warn({ err: (err as Error).message }, 'request sweep failed'),
+  });
 }
