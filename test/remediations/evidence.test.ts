@@ -43,7 +43,7 @@ async function seed(w: FakeWorld) {
             { name: 'app', image: 'web:1.4', imageDigest: DIGEST },
             {
               name: 'aws-guardduty-agent-x',
-              image: 'aws-guardduty-agent-fargate:v1',
+              image: '593207742271.dkr.ecr.us-east-1.amazonaws.com/aws-guardduty-agent-fargate:v1.5.0',
               imageDigest: `sha256:${'99'.repeat(32)}`,
             },
           ],

@@ -37,7 +37,11 @@ const runningTask = (patch: Record<string, unknown> = {}) => ({
       desiredStatus: 'RUNNING',
       group: 'service:web',
       containers: [
-        { name: 'aws-guardduty-agent-abc', imageDigest: `sha256:${'99'.repeat(32)}` },
+        {
+          name: 'aws-guardduty-agent-abc',
+          image: '593207742271.dkr.ecr.us-east-1.amazonaws.com/aws-guardduty-agent-fargate:v1.5.0',
+          imageDigest: `sha256:${'99'.repeat(32)}`,
+        },
         { name: 'app', imageDigest: DIGEST },
       ],
       ...patch,
