@@ -1,4 +1,5 @@
 import type { SlackEmulator } from '../sandbox/slack/index.js';
+import { GD_BATCH } from '../src/findings/get-findings.js';
 import type { BenchEnv } from './env.js';
 import { countBy, sum } from './stats.js';
 
@@ -17,6 +18,9 @@ export interface BurstResult {
   cardsPosted: number;
   awsCalls: Record<string, number>;
   awsCallsTotal: number;
+  /** GuardDuty calls made (ListDetectors, ListFindings, GetFindings) and the batched minimum. */
+  guardDutyCalls: number;
+  guardDutyMinimum: number;
   slackCalls: Record<string, number>;
   slackCallsTotal: number;
   /** Highest accepted chat.postMessage count in any 1 s window, per channel. */
@@ -34,8 +38,18 @@ export function postTimes(slack: SlackEmulator): Map<string, number> {
   return out;
 }
 
-/** The call counters every burst result shares. */
-export function callStats(env: BenchEnv) {
+/**
+ * The fewest GuardDuty calls that read `n` findings: one ListDetectors, then ListFindings pages
+ * and GetFindings batches of 50.
+ */
+export function guardDutyMinimum(n: number): number {
+  return 1 + 2 * Math.ceil(n / GD_BATCH);
+}
+
+const GUARDDUTY_READS = new Set(['ListDetectors', 'ListFindings', 'GetFindings']);
+
+/** The call counters every burst result shares (`n` findings seeded). */
+export function callStats(env: BenchEnv, n: number) {
   const aws = env.aws.calls();
   const slack = env.slack.calls();
   const awsCalls = countBy(aws, (c) => c.operation);
@@ -43,6 +57,8 @@ export function callStats(env: BenchEnv) {
   return {
     awsCalls,
     awsCallsTotal: sum(awsCalls),
+    guardDutyCalls: aws.filter((c) => GUARDDUTY_READS.has(c.operation)).length,
+    guardDutyMinimum: guardDutyMinimum(n),
     slackCalls,
     slackCallsTotal: sum(slackCalls),
     maxPostsPerChannelSecond: env.slack.postRateReport(1000),

@@ -45,7 +45,7 @@ export async function runEcsGuardBurst(n: number, capMs: number): Promise<BurstR
       timeToFirstCardMs: Number.isFinite(firstPost) ? firstPost - listedAt : null,
       timeToAllAccountedMs: complete ? lastNeeded - listedAt : null,
       elapsedMs: Date.now() - listedAt,
-      ...callStats(env),
+      ...callStats(env, n),
       peakRssMb: Math.round(bot.peakRss() / 1e6),
       notes,
     };

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { Redis } from 'ioredis';
 import { addFindingFor } from '../sandbox/aws/index.js';
@@ -9,19 +10,47 @@ import { PEOPLE, REDIS_URL, startBenchEnv } from './env.js';
 import { BURST_TYPES } from './seed-findings.js';
 import { percentile, round } from './stats.js';
 
+/** CPU time (user + system) a process has used, from /proc (clock ticks of 10 ms); 0 if unreadable. */
+function cpuMsOf(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
 /** Clicks sent (slowly) before measuring, so start-up costs are not counted as ack latency. */
 const WARMUP_CLICKS = 50;
 
+type AckMs = { p50: number; p95: number; p99: number; max: number };
+
 export interface ClicksResult {
+  /**
+   * Open loop: clicks arrive at a fixed rate whatever the bot does, as people click; latency from
+   * each click's due time to the full response. The figure a person sees.
+   */
+  openLoop: {
+    ratePerSecond: number;
+    clicks: number;
+    ackMs: AckMs;
+    errors: number;
+    maxSendLagMs: number;
+    /** The bot's CPU time per click over the open loop (ack and the ECS context work behind it). */
+    botCpuMsPerClick: number;
+  };
+  /** Closed loop (the throughput ceiling): `concurrency` clicks always in flight. */
   clicks: number;
   concurrency: number;
   button: string;
-  ackMs: { p50: number; p95: number; p99: number; max: number };
+  ackMs: AckMs;
   errors: number;
   /** The bot's own view (its ack-latency histogram): excludes the client's and the network's share. */
   serverAck: ServerAck;
-  /** ECS context replies delivered (ephemeral) within 60 s of the last click. */
+  /** ECS context replies delivered (ephemeral) within 60 s of the last click, of every click sent. */
   repliesDelivered: number;
+  /** Every click sent: warm-up, open loop and closed loop. */
+  repliesExpected: number;
   peakRssMb: number;
   notes: string[];
 }
@@ -30,7 +59,11 @@ export interface ClicksResult {
  * Signed "ECS context" clicks (SlackTestClient, exactly as Slack sends them) on cards the bot in a
  * child process posted; ack latency is request-to-response at the client.
  */
-export async function runClicks(total: number, concurrency: number): Promise<ClicksResult> {
+export async function runClicks(
+  total: number,
+  concurrency: number,
+  open: { ratePerSecond: number; seconds: number },
+): Promise<ClicksResult> {
   const env = await startBenchEnv({ policyExtra: 'contextVisibility: ephemeral' });
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
   try {
@@ -81,27 +114,41 @@ export async function runClicks(total: number, concurrency: number): Promise<Cli
         });
       // A running bot is warm: a few clicks first, not measured (JIT, connection pools, AssumeRole cache).
       const warm = await send({ ...job, total: WARMUP_CLICKS, concurrency: 5 });
+      const openTotal = Math.round(open.ratePerSecond * open.seconds);
+      const cpuBefore = cpuMsOf(bot.child.pid);
+      const opened = await send({ ...job, total: openTotal, ratePerSecond: open.ratePerSecond });
+      const botCpuMsPerClick = round((cpuMsOf(bot.child.pid) - cpuBefore) / openTotal);
       const outcome = await send(job);
       const lat = outcome.latencies;
       const errors = outcome.errors;
       const clickSeconds = outcome.seconds;
       const replies = () => env.slack.ephemerals().length;
       const replyDeadline = Date.now() + 60_000;
-      while (replies() < total + WARMUP_CLICKS && Date.now() < replyDeadline)
+      while (replies() < total + openTotal + WARMUP_CLICKS && Date.now() < replyDeadline)
         await new Promise((r) => setTimeout(r, 200));
+      const ack = (l: number[]): AckMs => ({
+        p50: round(percentile(l, 50)),
+        p95: round(percentile(l, 95)),
+        p99: round(percentile(l, 99)),
+        max: round(percentile(l, 100)),
+      });
       return {
+        openLoop: {
+          ratePerSecond: open.ratePerSecond,
+          clicks: openTotal,
+          ackMs: ack(opened.latencies),
+          errors: opened.errors,
+          maxSendLagMs: round(opened.maxSendLagMs ?? 0),
+          botCpuMsPerClick,
+        },
         clicks: total,
         concurrency,
         button: 'ECS context',
-        ackMs: {
-          p50: round(percentile(lat, 50)),
-          p95: round(percentile(lat, 95)),
-          p99: round(percentile(lat, 99)),
-          max: round(percentile(lat, 100)),
-        },
+        ackMs: ack(lat),
         errors,
         serverAck: await serverAck(bot.baseUrl),
-        repliesDelivered: replies() - WARMUP_CLICKS,
+        repliesDelivered: replies(),
+        repliesExpected: total + openTotal + WARMUP_CLICKS,
         peakRssMb: Math.round(bot.peakRss() / 1e6),
         notes: [
           `${WARMUP_CLICKS} warm-up clicks first (p99 ${round(percentile(warm.latencies, 99))} ms, not counted); ${cards.length} cards, clicks sent in ${round(clickSeconds)} s; bot in a child process`,

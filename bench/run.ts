@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { type ActionsResult, runActions } from './actions.js';
 import { type AuditScaleResult, runAuditScale } from './audit-scale.js';
@@ -8,11 +8,12 @@ import type { BurstResult } from './burst-result.js';
 import { type ClicksResult, runClicks } from './clicks.js';
 import { BENCH_LATENCY } from './env.js';
 import { runNaiveBurst } from './naive.js';
-import { ratio } from './stats.js';
+import { ratio, round } from './stats.js';
 
 /**
- * `npm run bench [-- --quick] [-- --scenario burst|clicks|actions|audit]`: runs the scenarios against the
- * AWS and Slack emulators and real Redis (REDIS_URL), prints a table, writes bench/results.json.
+ * `npm run bench [-- --quick] [-- --scenario burst|clicks|actions|audit[,…]] [-- --sizes 1000,10000,50000]`:
+ * runs the scenarios against the AWS and Slack emulators and real Redis (REDIS_URL), prints a
+ * table, writes bench/results.json. Burst sizes also from BENCH_BURST_SIZES.
  */
 type Scenario = 'burst' | 'clicks' | 'actions' | 'audit';
 
@@ -22,18 +23,24 @@ interface Plan {
   naiveCapMs: number;
   clicks: number;
   clickConcurrency: number;
+  /** Open-loop clicks: a fixed arrival rate for a number of seconds. */
+  clickRate: number;
+  clickSeconds: number;
   actions: number;
   actionConcurrency: number;
   auditSizes: number[];
   auditFinishes: number;
 }
 
+// 50,000 takes minutes more (ListFindings pages one after another); --sizes asks for it.
 const FULL: Plan = {
-  bursts: [1000, 10_000, 50_000],
+  bursts: [1000, 10_000],
   burstCapMs: 300_000,
   naiveCapMs: 60_000,
   clicks: 1000,
   clickConcurrency: 50,
+  clickRate: 100,
+  clickSeconds: 10,
   actions: 500,
   actionConcurrency: 25,
   auditSizes: [1000, 1_000_000],
@@ -45,6 +52,8 @@ const QUICK: Plan = {
   naiveCapMs: 15_000,
   clicks: 200,
   clickConcurrency: 50,
+  clickRate: 100,
+  clickSeconds: 5,
   actions: 50,
   actionConcurrency: 25,
   auditSizes: [1000, 100_000],
@@ -57,18 +66,38 @@ interface BurstPair {
   naive: BurstResult;
   /** ecs-guard / naive. */
   ratios: Record<string, number | null>;
+  /** The machine's 1-minute load average before and after (2 cores shared with other work). */
+  loadAverage: [number, number];
 }
 
-function parseArgs(argv: string[]): { quick: boolean; scenarios: Scenario[] } {
-  const quick = argv.includes('--quick');
-  const i = argv.indexOf('--scenario');
-  const named = i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith('--scenario='))?.split('=')[1];
-  const all: Scenario[] = ['burst', 'clicks', 'actions', 'audit'];
-  if (named && !all.includes(named as Scenario)) {
-    process.stderr.write(`unknown scenario "${named}" (burst, clicks, actions or audit)\n`);
+/** The value of `--name V` or `--name=V`. */
+function flag(argv: string[], name: string): string | undefined {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+}
+
+function parseSizes(text: string | undefined): number[] | undefined {
+  if (text === undefined) return undefined;
+  const sizes = text.split(',').map((t) => Number(t.trim().replace(/_/g, '')));
+  if (!sizes.length || sizes.some((n) => !Number.isInteger(n) || n < 1)) {
+    process.stderr.write(`burst sizes must be positive integers separated by commas, not "${text}"\n`);
     process.exit(2);
   }
-  return { quick, scenarios: named ? [named as Scenario] : all };
+  return sizes;
+}
+
+function parseArgs(argv: string[]): { quick: boolean; scenarios: Scenario[]; sizes?: number[] } {
+  const quick = argv.includes('--quick');
+  const sizes = parseSizes(flag(argv, 'sizes') ?? process.env.BENCH_BURST_SIZES);
+  const named = flag(argv, 'scenario');
+  const all: Scenario[] = ['burst', 'clicks', 'actions', 'audit'];
+  const picked = named?.split(',') ?? all;
+  const unknown = picked.find((n) => !all.includes(n as Scenario));
+  if (unknown) {
+    process.stderr.write(`unknown scenario "${unknown}" (burst, clicks, actions or audit)\n`);
+    process.exit(2);
+  }
+  return { quick, scenarios: picked as Scenario[], ...(sizes ? { sizes } : {}) };
 }
 
 /** Projected naive time to account for everything: measured, or extrapolated from its post rate. */
@@ -81,7 +110,8 @@ function naiveAllMs(r: BurstResult): number | null {
 function ratios(eg: BurstResult, nv: BurstResult): Record<string, number | null> {
   const perFinding = (calls: number, r: BurstResult) => (r.accounted ? calls / r.accounted : 0);
   return {
-    awsCalls: ratio(eg.awsCallsTotal, nv.awsCallsTotal),
+    // Against every GetFindings the naive pipeline needs (one per finding), made or cut by its cap.
+    guardDutyCalls: ratio(eg.guardDutyCalls, 1 + Math.ceil(nv.findings / 50) + nv.findings),
     slackCallsPerFindingAccounted: ratio(
       perFinding(eg.slackCallsTotal, eg),
       perFinding(nv.slackCallsTotal, nv),
@@ -92,6 +122,8 @@ function ratios(eg: BurstResult, nv: BurstResult): Record<string, number | null>
   };
 }
 
+const vsMinimum = (r: BurstResult) =>
+  `${r.guardDutyCalls}/${r.guardDutyMinimum} (${ratio(r.guardDutyCalls, r.guardDutyMinimum)}×)`;
 const s = (ms: number | null) => (ms === null ? '—' : `${(ms / 1000).toFixed(1)} s`);
 const obj = (r: Record<string, number>) =>
   Object.entries(r)
@@ -111,6 +143,7 @@ function printBurst(p: BurstPair): void {
     ],
     ['cards posted', String(p.ecsGuard.cardsPosted), String(p.naive.cardsPosted)],
     ['AWS calls', `${p.ecsGuard.awsCallsTotal}`, `${p.naive.awsCallsTotal}`],
+    ['GuardDuty vs minimum', vsMinimum(p.ecsGuard), vsMinimum(p.naive)],
     ['Slack calls', `${p.ecsGuard.slackCallsTotal}`, `${p.naive.slackCallsTotal}`],
     ['max posts/channel/s', obj(p.ecsGuard.maxPostsPerChannelSecond), obj(p.naive.maxPostsPerChannelSecond)],
     ['429s received', String(p.ecsGuard.rateLimited), String(p.naive.rateLimited)],
@@ -125,14 +158,19 @@ function printBurst(p: BurstPair): void {
   process.stdout.write(`  Slack calls (ecs-guard): ${obj(p.ecsGuard.slackCalls)}\n`);
   process.stdout.write(`  Slack calls (naive):     ${obj(p.naive.slackCalls)}\n`);
   process.stdout.write(`  ratios ecs-guard/naive: ${JSON.stringify(p.ratios)}\n`);
+  process.stdout.write(`  machine load average: ${p.loadAverage[0]} before, ${p.loadAverage[1]} after\n`);
   for (const n of [...p.ecsGuard.notes, ...p.naive.notes]) process.stdout.write(`  note: ${n}\n`);
 }
 
 function printClicks(c: ClicksResult): void {
+  const o = c.openLoop;
   process.stdout.write(
-    `\nClicks: ${c.clicks} signed "${c.button}" clicks at concurrency ${c.concurrency}\n` +
+    `\nClicks, open loop: ${o.clicks} signed "${c.button}" clicks at ${o.ratePerSecond}/s\n` +
+      `  ack p50 ${o.ackMs.p50} ms, p95 ${o.ackMs.p95} ms, p99 ${o.ackMs.p99} ms, max ${o.ackMs.max} ms; ` +
+      `errors ${o.errors}; generator at most ${o.maxSendLagMs} ms late; bot CPU ${o.botCpuMsPerClick} ms/click\n` +
+      `Clicks, closed loop (throughput ceiling): ${c.clicks} at concurrency ${c.concurrency}\n` +
       `  ack p50 ${c.ackMs.p50} ms, p95 ${c.ackMs.p95} ms, p99 ${c.ackMs.p99} ms, max ${c.ackMs.max} ms; ` +
-      `errors ${c.errors}; replies delivered ${c.repliesDelivered}; peak RSS ${c.peakRssMb} MB\n` +
+      `errors ${c.errors}; replies delivered ${c.repliesDelivered}/${c.repliesExpected}; peak RSS ${c.peakRssMb} MB\n` +
       `  bot-side ack (its histogram): ${c.serverAck.count} acks, p50 ≤ ${c.serverAck.p50AtMostMs} ms, ` +
       `p99 ≤ ${c.serverAck.p99AtMostMs} ms, ${Math.round((c.serverAck.within50ms ?? 0) * 100)}% within 50 ms\n`,
   );
@@ -162,11 +200,13 @@ function printAudit(a: AuditScaleResult): void {
 }
 
 async function main(): Promise<void> {
-  const { quick, scenarios } = parseArgs(process.argv.slice(2));
-  const plan = quick ? QUICK : FULL;
+  const { quick, scenarios, sizes } = parseArgs(process.argv.slice(2));
+  const plan = { ...(quick ? QUICK : FULL), ...(sizes ? { bursts: sizes } : {}) };
   const results: Record<string, unknown> = {
     startedAt: new Date().toISOString(),
     quick,
+    // What else the machine was doing when the run started (1-minute load average).
+    loadAverage: round(loadavg()[0] ?? 0, 2),
     // Emulator latency per call (ms), from BENCH_AWS_LATENCY / BENCH_SLACK_LATENCY.
     latency: BENCH_LATENCY,
     machine: {
@@ -181,20 +221,30 @@ async function main(): Promise<void> {
     const bursts: BurstPair[] = [];
     for (const size of plan.bursts) {
       process.stdout.write(`burst ${size}: ecs-guard…\n`);
-      const ecsGuard = await runEcsGuardBurst(size, plan.burstCapMs);
+      const loadBefore = round(loadavg()[0] ?? 0, 2);
+      const ecsGuard = await runEcsGuardBurst(size, Math.max(plan.burstCapMs, size * 8));
       process.stdout.write(`burst ${size}: naive…\n`);
       const naive = await runNaiveBurst(size, plan.naiveCapMs);
-      const pair = { size, ecsGuard, naive, ratios: ratios(ecsGuard, naive) };
+      const pair: BurstPair = {
+        size,
+        ecsGuard,
+        naive,
+        ratios: ratios(ecsGuard, naive),
+        loadAverage: [loadBefore, round(loadavg()[0] ?? 0, 2)],
+      };
       printBurst(pair);
       bursts.push(pair);
     }
     results.burst = bursts;
   }
   if (scenarios.includes('clicks')) {
-    process.stdout.write('\nclicks…\n');
-    const c = await runClicks(plan.clicks, plan.clickConcurrency);
+    process.stdout.write(`\nclicks… (load average ${round(loadavg()[0] ?? 0, 2)})\n`);
+    const c = await runClicks(plan.clicks, plan.clickConcurrency, {
+      ratePerSecond: plan.clickRate,
+      seconds: plan.clickSeconds,
+    });
     printClicks(c);
-    results.clicks = c;
+    results.clicks = { ...c, loadAverage: round(loadavg()[0] ?? 0, 2) };
   }
   if (scenarios.includes('actions')) {
     process.stdout.write('\nactions…\n');
