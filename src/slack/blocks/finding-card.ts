@@ -325,6 +325,14 @@ export function cardStatusWord(f: Finding, state: CardState): string {
   return 'OPEN';
 }
 
+/** The header of a finding or incident card: severity marker, severity WORD, sample mark, type. */
+export function severityHeader(f: Pick<Finding, 'severityLabel' | 'sample' | 'type'>): KnownBlock {
+  return header(
+    `${SEVERITY_EMOJI[f.severityLabel]} ${f.sample ? 'SAMPLE · ' : ''}${f.severityLabel.toUpperCase()} · ${f.type}`,
+    'header',
+  );
+}
+
 /**
  * The posted card, read in five seconds: header (severity marker, severity WORD, type), the title
  * as the one sentence, a six-field grid, process and command line, the blast-radius line when
@@ -332,11 +340,7 @@ export function cardStatusWord(f: Finding, state: CardState): string {
  * `buildFindingDetails` (one thread reply). Within `CARD_BUDGET` for any input.
  */
 export function buildFindingCard(f: Finding, state: CardState, opts: CardOptions): SlackMessage {
-  const blocks: KnownBlock[] = [];
-  const emoji = SEVERITY_EMOJI[f.severityLabel];
-  blocks.push(
-    header(`${emoji} ${f.sample ? 'SAMPLE · ' : ''}${f.severityLabel.toUpperCase()} · ${f.type}`, 'header'),
-  );
+  const blocks: KnownBlock[] = [severityHeader(f)];
   const sample = f.sample ? ':test_tube: *SAMPLE FINDING* (CreateSampleFindings, no real threat): ' : '';
   // The title on one line, markup neutralised: it cannot draw a fake status line.
   blocks.push(section(`${sample}*${oneLine(f.title, 300)}*`, 'summary'));

@@ -18,10 +18,11 @@ import {
   fitTotalText,
   guardDutyConsoleUrl,
   type SlackMessage,
+  severityHeader,
   statusLines,
 } from './finding-card.js';
 import { LIMITS } from './limits.js';
-import { actions, codeList, context, fieldsSection, header, section, shortHash, slackDate } from './parts.js';
+import { actions, codeList, context, fieldsSection, section, shortHash, slackDate } from './parts.js';
 
 /**
  * The containment remediation offered on incident cards: its plan covers every affected task of
@@ -91,12 +92,7 @@ export function buildIncidentCard(f: Finding, state: CardState, opts: IncidentCa
   const seq = f.sequence;
   const signals = [...(seq?.signals ?? [])].sort(byTime);
   const resources = seq?.resources ?? [];
-  const blocks: KnownBlock[] = [
-    header(
-      `${SEVERITY_EMOJI[f.severityLabel]} ${f.sample ? 'SAMPLE · ' : ''}${f.severityLabel.toUpperCase()} · ${f.type}`,
-      'header',
-    ),
-  ];
+  const blocks: KnownBlock[] = [severityHeader(f)];
   const description = seq?.description && seq.description !== f.title ? seq.description : f.description;
   const sample = f.sample ? ':test_tube: *SAMPLE* (CreateSampleFindings, no real threat): ' : '';
   blocks.push(
