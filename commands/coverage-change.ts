@@ -1,7 +1,8 @@
 /**
  * Shared by `enable` and `disable`: the pre-flight (detector features, cluster, current tag), the
- * stored plan and its message with Confirm/Cancel. The change itself runs from the coverage
- * queue after an approver confirms (`confirm.ts`, `src/remediations/cluster-monitoring.ts`).
+ * stored plan and its message with Confirm/Cancel. The change itself runs as a remediation job
+ * after an approver confirms (`src/slack/listeners/actions/plan-click.ts`,
+ * `src/remediations/cluster-monitoring.ts`).
  */
 import { detectorFeatures, detectorIdOf } from '../src/aws/coverage.js';
 import { activeCluster, MANAGED_TAG, managedTagOf } from '../src/aws/managed-cluster.js';

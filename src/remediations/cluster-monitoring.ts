@@ -3,8 +3,8 @@
  * `GuardDutyManaged` tag (true = included, removing an exclusion; false = excluded), optionally
  * turns on Container Insights, and for enable lists the services whose running Fargate tasks have
  * no agent (they must be redeployed to be covered). Requested from a slash-command plan; the
- * Confirm click approves it (commands/confirm.ts) and the job replaces the plan message with the
- * result (`present`). Tagging twice gives the same state, so a job that runs again is harmless.
+ * Confirm click approves it (src/slack/listeners/actions/plan-click.ts) and the job replaces the
+ * plan message with the result (`present`). Tagging twice gives the same state, so a job that runs again is harmless.
  */
 import { TagResourceCommand, type Task, UpdateClusterSettingsCommand } from '@aws-sdk/client-ecs';
 import { z } from 'zod';
