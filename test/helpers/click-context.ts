@@ -47,6 +47,8 @@ export interface SlackCall {
 export interface ClickWorld {
   ctx: AppContext;
   ecs: FakeAwsClient;
+  /** The identities ECS clients were asked for (account, region, sourceIdentity = the clicker, purpose). */
+  identities: Record<string, unknown>[];
   /** Every Slack Web API call, in order. */
   slack: SlackCall[];
   /** Jobs added to the actions queue. */
@@ -107,6 +109,7 @@ export function clickWorld(
     auth: { test: rec('auth.test', () => ({ team_id: TEAM })) },
   } as unknown as WebClient;
   const ecs = new FakeAwsClient();
+  const identities: Record<string, unknown>[] = [];
   const jobs: ClickWorld['jobs'] = [];
   const queue = {
     async getJob(id: string) {
@@ -127,7 +130,12 @@ export function clickWorld(
     clock,
     redis,
     keys,
-    aws: { ecs: async () => ecs.asEcs },
+    aws: {
+      ecs: async (id: Record<string, unknown>) => {
+        identities.push(id);
+        return ecs.asEcs;
+      },
+    },
     slack,
     pacing,
     audit: new AuditTrail({ redis, keys, log, clock, key: hmac }),
@@ -146,6 +154,7 @@ export function clickWorld(
   return {
     ctx,
     ecs,
+    identities,
     slack: calls,
     jobs,
     ephemerals: (user) =>

@@ -3,8 +3,8 @@
 // ephemeral and audited; a late or repeated decision is told what happened.
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { archive } from '../../../../src/remediations/archive.js';
-import type { AnyRemediation } from '../../../../src/remediations/index.js';
 import { holdService } from '../../../../src/remediations/hold-service.js';
+import type { AnyRemediation } from '../../../../src/remediations/index.js';
 import { stopTask } from '../../../../src/remediations/stop-task.js';
 import {
   handleApprove,
