@@ -6,16 +6,17 @@ import { type AuditScaleResult, runAuditScale } from './audit-scale.js';
 import { runEcsGuardBurst } from './burst.js';
 import type { BurstResult } from './burst-result.js';
 import { type ClicksResult, runClicks } from './clicks.js';
+import { type ContainResult, runContain } from './contain.js';
 import { BENCH_LATENCY } from './env.js';
 import { runNaiveBurst } from './naive.js';
 import { ratio, round } from './stats.js';
 
 /**
- * `npm run bench [-- --quick] [-- --scenario burst|clicks|actions|audit[,…]] [-- --sizes 1000,10000,50000]`:
+ * `npm run bench [-- --quick] [-- --scenario burst|clicks|actions|audit|contain[,…]] [-- --sizes 1000,10000,50000]`:
  * runs the scenarios against the AWS and Slack emulators and real Redis (REDIS_URL), prints a
  * table, writes bench/results.json. Burst sizes also from BENCH_BURST_SIZES.
  */
-type Scenario = 'burst' | 'clicks' | 'actions' | 'audit';
+type Scenario = 'burst' | 'clicks' | 'actions' | 'audit' | 'contain';
 
 interface Plan {
   bursts: number[];
@@ -90,11 +91,11 @@ function parseArgs(argv: string[]): { quick: boolean; scenarios: Scenario[]; siz
   const quick = argv.includes('--quick');
   const sizes = parseSizes(flag(argv, 'sizes') ?? process.env.BENCH_BURST_SIZES);
   const named = flag(argv, 'scenario');
-  const all: Scenario[] = ['burst', 'clicks', 'actions', 'audit'];
+  const all: Scenario[] = ['burst', 'clicks', 'actions', 'audit', 'contain'];
   const picked = named?.split(',') ?? all;
   const unknown = picked.find((n) => !all.includes(n as Scenario));
   if (unknown) {
-    process.stderr.write(`unknown scenario "${unknown}" (burst, clicks, actions or audit)\n`);
+    process.stderr.write(`unknown scenario "${unknown}" (burst, clicks, actions, audit or contain)\n`);
     process.exit(2);
   }
   return { quick, scenarios: picked as Scenario[], ...(sizes ? { sizes } : {}) };
@@ -188,6 +189,16 @@ function printActions(a: ActionsResult): void {
   for (const n of a.notes) process.stdout.write(`  note: ${n}\n`);
 }
 
+function printContain(c: ContainResult): void {
+  process.stdout.write(
+    `\nContainment: ${c.tasks} tasks on one image over ${c.services} services in ${c.clusters} clusters, one Approve\n` +
+      `  Approve → all stopped and held ${s(c.approveToContainedMs)} (goal < 30 s); stopped ${c.stopped}/${c.tasks}, held ${c.held}/${c.services}\n` +
+      `  AWS calls ${c.awsCallsTotal} vs batched minimum ${c.minimumCallsTotal}: ratio ${c.callRatio} (goal ≤ 1.1)\n` +
+      `  AWS calls: ${obj(c.awsCalls)}\n  minimum:   ${obj(c.minimumCalls)}\n`,
+  );
+  for (const n of c.notes) process.stdout.write(`  note: ${n}\n`);
+}
+
 function printAudit(a: AuditScaleResult): void {
   process.stdout.write('\nAudit: finishing an action vs audit stream length\n');
   for (const r of a.rows) {
@@ -257,6 +268,12 @@ async function main(): Promise<void> {
     const a = await runAuditScale(plan.auditSizes, plan.auditFinishes);
     printAudit(a);
     results.audit = a;
+  }
+  if (scenarios.includes('contain')) {
+    process.stdout.write('\ncontainment…\n');
+    const c = await runContain(200, 20, 4);
+    printContain(c);
+    results.contain = c;
   }
   results.finishedAt = new Date().toISOString();
   const file = join(process.cwd(), 'bench', 'results.json');
