@@ -10,6 +10,7 @@ import type { CardRenderer } from './card-renderer.js';
 import { type CardStore, newGroupId } from './card-store.js';
 import type { FindingDetails } from './finding-details.js';
 import {
+  BACKGROUND_RESERVE,
   isRateLimited,
   POST_SLOT_MS,
   retryAfterMs,
@@ -390,7 +391,7 @@ export class Outbox {
       await cards.scheduleUpdate(cardId, 500);
       return;
     }
-    if (card.ts && !(await pacing.updates.take(this.opts.updateGapMs))) {
+    if (card.ts && !(await pacing.updates.take(this.opts.updateGapMs, BACKGROUND_RESERVE))) {
       await cards.scheduleUpdate(cardId, 250);
       return;
     }

@@ -13,12 +13,12 @@ import { UPDATE_GAP_MS, UpdateGap } from './update-gap.js';
 
 export { ChannelSlots, POST_SLOT_MS, slotKey } from './channel-slot.js';
 export { isRateLimited, retryAfterMs } from './rate-limit.js';
-export { UPDATE_GAP_MS, UpdateGap } from './update-gap.js';
+export { BACKGROUND_RESERVE, UPDATE_BURST, UPDATE_GAP_MS, UpdateGap } from './update-gap.js';
 
 export interface PacingOptions {
   /** Gap between two posts in one channel, cluster-wide. */
   slotMs: number;
-  /** Gap between two chat.update calls, cluster-wide. */
+  /** One chat.update token per this many ms, cluster-wide (bursts up to UPDATE_BURST). */
   updateGapMs: number;
   /** How long a post or update outside the outbox waits for its turn before it goes anyway. */
   waitMs: number;
@@ -36,8 +36,8 @@ export const DEFAULT_PACING: PacingOptions = {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
- * Slack pacing for every call ecs-guard makes: the per-channel post slot and the chat.update gap
- * (both in Redis, so replicas share them) and the one 429 wait. The outbox drives the slots
+ * Slack pacing for every call ecs-guard makes: the per-channel post slot and the chat.update
+ * token bucket (both in Redis, so replicas share them) and the one 429 wait. The outbox drives the slots
  * directly (it pops and posts under one slot); everything else posts and updates through here.
  */
 export class SlackPacing {
@@ -80,7 +80,7 @@ export class SlackPacing {
   }
 
   /**
-   * chat.update in turn with every other update of every replica; 429s wait out Retry-After.
+   * chat.update within the bucket every replica shares; 429s wait out Retry-After.
    * Undefined when no turn came within `waitMs`: the caller hands the card to the debounced
    * updater rather than hold a handler (a card catches up; a click never waits long).
    */
