@@ -3,10 +3,12 @@
  * stores on real Redis (findings, cards, requests, audit, user groups; a unique prefix), the real
  * card renderer, pacing and handler pool, and fakes for what leaves the process — a Slack Web API
  * that records each call, a fake ECS client (test/helpers/fake-aws.ts), a queue that records the
- * jobs added. Config comes from `loadConfig` as in production (env + an optional policy file).
+ * jobs added. Config comes from `loadConfig` as in production (env + an optional policy file), with
+ * the approvers of the harness (PEOPLE: an approver and the group SAPPROVERS).
  */
 import { randomBytes } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
+import type { AuditRecord } from '../../src/audit/record.js';
 import { AuditTrail } from '../../src/audit/trail.js';
 import { EcsContextCache } from '../../src/aws/ecs-context-cache.js';
 import { loadConfig } from '../../src/config.js';
@@ -25,18 +27,12 @@ import type { Click } from '../../src/slack/listeners/actions/click.js';
 import { SlackPacing } from '../../src/slack/pacing/index.js';
 import { FakeAwsClient } from './fake-aws.js';
 import { finding } from './fake-run.js';
+import { PEOPLE } from './people.js';
 import { testPrefix } from './redis.js';
 
-export const CHANNEL = 'CALERTS001';
+/** The alert channel (PEOPLE.alerts), where every seeded card is. */
+export const CHANNEL = PEOPLE.alerts;
 export const TEAM = 'T0TEAM0001';
-/** People of the default policy: ECS_GUARD_APPROVERS = approver + the group SAPPROVERS (groupApprover). */
-export const WHO = {
-  requester: 'UREQUESTER',
-  approver: 'UAPPROVER1',
-  groupApprover: 'UAPPROVER2',
-  outsider: 'UOUTSIDER1',
-  group: 'SAPPROVERS',
-};
 
 export interface SlackCall {
   method: string;
@@ -53,6 +49,8 @@ export interface ClickWorld {
   slack: SlackCall[];
   /** Jobs added to the actions queue. */
   jobs: { name: string; data: Record<string, unknown>; opts: { jobId: string } }[];
+  /** The audit records (of `event`, when given), newest first. */
+  audited(event?: string): Promise<AuditRecord[]>;
   /** Ephemeral messages (to `user`, when given). */
   ephemerals(user?: string): { channel: string; user: string; text: string; blocks?: unknown[] }[];
   /** Every pending request, then settles the handler pool. */
@@ -71,7 +69,7 @@ export function clickWorld(
       SLACK_SIGNING_SECRET: 'test-signing-secret',
       SLACK_ALERT_CHANNEL: CHANNEL,
       AWS_REGION: 'us-east-1',
-      ECS_GUARD_APPROVERS: `${WHO.approver},${WHO.group}`,
+      ECS_GUARD_APPROVERS: `${PEOPLE.approver},${PEOPLE.approverGroup}`,
       ECS_GUARD_AUDIT_HMAC_KEY: hmac,
       ECS_GUARD_REDIS_PREFIX: prefix,
       ECS_GUARD_POLL_SECONDS: '0',
@@ -84,7 +82,7 @@ export function clickWorld(
   const clock = () => Date.now();
   const keys = keyspace(prefix);
   const calls: SlackCall[] = [];
-  const members = { [WHO.group]: [WHO.groupApprover], ...opts.members };
+  const members = { [PEOPLE.approverGroup]: [PEOPLE.groupApprover], ...opts.members };
   let ts = 0;
   const rec =
     (method: string, answer: (args: never) => object = () => ({})) =>
@@ -157,6 +155,8 @@ export function clickWorld(
     identities,
     slack: calls,
     jobs,
+    audited: async (event) =>
+      (await ctx.audit.list({ limit: 100 })).filter((r) => !event || r.event === event),
     ephemerals: (user) =>
       calls
         .filter((c) => c.method === 'chat.postEphemeral' && (!user || c.args.user === user))

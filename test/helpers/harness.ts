@@ -5,23 +5,14 @@ import { type SlackEmulator, SlackTestClient, startSlackEmulator } from '../../s
 import { createEcsGuard, type EcsGuard, type EcsGuardOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
+import { PEOPLE } from './people.js';
 import { dropPrefix, type RedisMode, redisEnv, testPrefix, testRedis } from './redis.js';
 
 export type { BotProcess } from '../../sandbox/bot-process.js';
 export { freePort } from '../../sandbox/free-port.js';
+export { PEOPLE } from './people.js';
 
 export const INGEST_TOKEN = 'test-ingest-token-0123456789';
-
-/** Slack people every harness has: a requester, two approvers (one through a user group), an outsider. */
-export const PEOPLE = {
-  requester: 'UREQUESTER',
-  approver: 'UAPPROVER1',
-  groupApprover: 'UAPPROVER2',
-  outsider: 'UOUTSIDER1',
-  approverGroup: 'SAPPROVERS',
-  alerts: 'CALERTS001',
-  prod: 'CPRODSEC01',
-};
 
 export interface Emulators {
   aws: AwsEmulator;

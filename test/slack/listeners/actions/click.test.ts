@@ -2,7 +2,8 @@
 // refusal every handler uses (audited, counted, told to the clicker alone).
 import { afterAll, describe, expect, it } from 'vitest';
 import { clickFrom, refuse } from '../../../../src/slack/listeners/actions/click.js';
-import { CHANNEL, clickOf, clickWorld, TEAM, WHO } from '../../../helpers/click-context.js';
+import { CHANNEL, clickOf, clickWorld, TEAM } from '../../../helpers/click-context.js';
+import { PEOPLE } from '../../../helpers/people.js';
 import { testRedis } from '../../../helpers/redis.js';
 
 const redis = testRedis();
@@ -14,7 +15,7 @@ describe('clickFrom', () => {
   it('takes user, channel, message, teams, trigger, state and the value (capped) from a block_actions body', () => {
     const c = clickFrom(
       {
-        user: { id: WHO.requester, username: 'rita', team_id: TEAM },
+        user: { id: PEOPLE.requester, username: 'rita', team_id: TEAM },
         team: { id: TEAM },
         container: { channel_id: CHANNEL, message_ts: '1767000000.000100' },
         trigger_id: 'trig-1',
@@ -24,7 +25,7 @@ describe('clickFrom', () => {
       { value: 'x'.repeat(500) },
     );
     expect(c).toEqual({
-      userId: WHO.requester,
+      userId: PEOPLE.requester,
       userName: 'rita',
       channelId: CHANNEL,
       messageTs: '1767000000.000100',
@@ -41,20 +42,20 @@ describe('clickFrom', () => {
     expect(
       clickFrom({ user: { id: 'not-a-user' }, channel: { id: CHANNEL } }, { value: 'v' }),
     ).toBeUndefined();
-    expect(clickFrom({ user: { id: WHO.requester } }, { value: 'v' })).toBeUndefined();
-    expect(clickFrom({ user: { id: WHO.requester }, channel: { id: CHANNEL } }, {})?.value).toBe('');
+    expect(clickFrom({ user: { id: PEOPLE.requester } }, { value: 'v' })).toBeUndefined();
+    expect(clickFrom({ user: { id: PEOPLE.requester }, channel: { id: CHANNEL } }, {})?.value).toBe('');
   });
 });
 
 describe('refuse', () => {
   it('audits the refusal (denied, with the value), counts it, and tells only the clicker', async () => {
     const w = clickWorld(redis);
-    await refuse(w.ctx, clickOf(WHO.outsider, 'c-some-value'), 'stop-task', 'Stop task refused: no.', {
+    await refuse(w.ctx, clickOf(PEOPLE.outsider, 'c-some-value'), 'stop-task', 'Stop task refused: no.', {
       findingId: 'f1',
     });
     const [r] = await w.ctx.audit.list({ limit: 5 });
     expect(r).toMatchObject({
-      actor: { id: WHO.outsider },
+      actor: { id: PEOPLE.outsider },
       action: 'stop-task',
       event: 'refused',
       outcome: 'denied',
@@ -63,7 +64,7 @@ describe('refuse', () => {
       detail: { value: 'c-some-value' },
     });
     expect(w.ephemerals()).toEqual([
-      { channel: CHANNEL, user: WHO.outsider, text: ':no_entry: Stop task refused: no.' },
+      { channel: CHANNEL, user: PEOPLE.outsider, text: ':no_entry: Stop task refused: no.' },
     ]);
     expect(await w.ctx.metrics.registry.getSingleMetricAsString('ecs_guard_actions_total')).toMatch(
       /action="stop-task",outcome="refused"\} 1/,

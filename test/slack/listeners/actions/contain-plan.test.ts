@@ -7,15 +7,9 @@ import {
   handleContainPlan,
   handleRequestContainment,
 } from '../../../../src/slack/listeners/actions/contain-plan.js';
-import {
-  CHANNEL,
-  type ClickWorld,
-  clickOf,
-  clickWorld,
-  seedCard,
-  WHO,
-} from '../../../helpers/click-context.js';
+import { CHANNEL, type ClickWorld, clickOf, clickWorld, seedCard } from '../../../helpers/click-context.js';
 import { DIGEST } from '../../../helpers/fake-run.js';
+import { PEOPLE } from '../../../helpers/people.js';
 import { testRedis } from '../../../helpers/redis.js';
 
 const redis = testRedis();
@@ -34,8 +28,6 @@ describe('Contain plan and Request containment', () => {
   beforeEach(() => {
     w = clickWorld(redis);
   });
-  const audit = (event: string) =>
-    w.ctx.audit.list({ limit: 50 }).then((rs) => rs.filter((r) => r.event === event));
 
   it('shows the plan ephemerally with the blast radius, reads ECS as the clicker, and requests nothing', async () => {
     const { cardId, finding } = await seedCard(w);
@@ -51,8 +43,8 @@ describe('Contain plan and Request containment', () => {
       }))
       .on('ListClusters', { clusterArns: ['arn:aws:ecs:us-east-1:111122223333:cluster/prod'] })
       .on('ListTasks', { taskArns: [finding.taskArn, 'arn:aws:ecs:us-east-1:111122223333:task/prod/other'] });
-    await handleContainPlan(w.ctx, clickOf(WHO.requester, cardId));
-    const [plan] = w.ephemerals(WHO.requester);
+    await handleContainPlan(w.ctx, clickOf(PEOPLE.requester, cardId));
+    const [plan] = w.ephemerals(PEOPLE.requester);
     expect(plan?.channel).toBe(CHANNEL);
     const blocks = JSON.stringify(plan?.blocks);
     expect(blocks).toContain(CONTAIN_PLAN.request);
@@ -60,7 +52,7 @@ describe('Contain plan and Request containment', () => {
     expect(blocks).not.toContain('revoke-sessions'); // off unless the policy file turns it on
     expect(blocks).toMatch(/1 other running task/);
     expect(w.ecs.ops()).toContain('ListTasks');
-    expect(await audit('requested')).toEqual([]);
+    expect(await w.audited('requested')).toEqual([]);
     expect((await w.ctx.cards.get(cardId))?.state.pending).toBeUndefined();
   });
 
@@ -74,19 +66,19 @@ describe('Contain plan and Request containment', () => {
       'ListClusters',
       Object.assign(new Error('denied'), { name: 'AccessDeniedException', $metadata: {} }),
     );
-    await handleContainPlan(w.ctx, clickOf(WHO.requester, cardId));
-    expect(JSON.stringify(w.ephemerals(WHO.requester)[0]?.blocks)).toContain(CONTAIN_PLAN.request);
+    await handleContainPlan(w.ctx, clickOf(PEOPLE.requester, cardId));
+    expect(JSON.stringify(w.ephemerals(PEOPLE.requester)[0]?.blocks)).toContain(CONTAIN_PLAN.request);
   });
 
   it('refuses a forged card and a finding without a task, ephemeral and audited', async () => {
-    await handleContainPlan(w.ctx, clickOf(WHO.requester, `c${'e'.repeat(24)}`));
+    await handleContainPlan(w.ctx, clickOf(PEOPLE.requester, `c${'e'.repeat(24)}`));
     const taskless = await seedCard(w, { taskArn: undefined });
-    await handleContainPlan(w.ctx, clickOf(WHO.requester, taskless.cardId));
-    expect(w.ephemerals(WHO.requester).map((e) => e.text)).toEqual([
+    await handleContainPlan(w.ctx, clickOf(PEOPLE.requester, taskless.cardId));
+    expect(w.ephemerals(PEOPLE.requester).map((e) => e.text)).toEqual([
       ":no_entry: Contain: this button is not on one of ecs-guard's finding cards.",
       ':no_entry: Contain: this finding names no ECS task.',
     ]);
-    expect((await audit('refused')).map((r) => [r.action, r.outcome])).toEqual([
+    expect((await w.audited('refused')).map((r) => [r.action, r.outcome])).toEqual([
       ['contain', 'denied'],
       ['contain', 'denied'],
     ]);
@@ -96,7 +88,7 @@ describe('Contain plan and Request containment', () => {
     const { cardId } = await seedCard(w);
     await handleRequestContainment(
       w.ctx,
-      clickOf(WHO.requester, cardId, {
+      clickOf(PEOPLE.requester, cardId, {
         state: ticked('stop-image-tasks', 'hold-service', 'revoke-sessions'),
       }),
     );
@@ -109,12 +101,12 @@ describe('Contain plan and Request containment', () => {
 
   it('nothing ticked is told (no request); no plan state at all takes the defaults', async () => {
     const { cardId } = await seedCard(w);
-    await handleRequestContainment(w.ctx, clickOf(WHO.requester, cardId, { state: ticked() }));
-    expect(w.ephemerals(WHO.requester).map((e) => e.text)).toEqual([
+    await handleRequestContainment(w.ctx, clickOf(PEOPLE.requester, cardId, { state: ticked() }));
+    expect(w.ephemerals(PEOPLE.requester).map((e) => e.text)).toEqual([
       ':information_source: Tick at least one step to request containment.',
     ]);
-    expect(await audit('requested')).toEqual([]);
-    await handleRequestContainment(w.ctx, clickOf(WHO.requester, cardId));
+    expect(await w.audited('requested')).toEqual([]);
+    await handleRequestContainment(w.ctx, clickOf(PEOPLE.requester, cardId));
     const id = (await w.ctx.cards.get(cardId))?.state.pending?.requestId ?? '';
     expect((await w.ctx.requests.get(id))?.input).toEqual({
       steps: ['hold-service', 'stop-task', 'stop-image-tasks'],

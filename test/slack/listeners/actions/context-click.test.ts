@@ -3,15 +3,9 @@
 // thrown; forged or foreign clicks are refused and audited.
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { handleEcsContext } from '../../../../src/slack/listeners/actions/context-click.js';
-import {
-  CHANNEL,
-  type ClickWorld,
-  clickOf,
-  clickWorld,
-  seedCard,
-  WHO,
-} from '../../../helpers/click-context.js';
+import { CHANNEL, type ClickWorld, clickOf, clickWorld, seedCard } from '../../../helpers/click-context.js';
 import { DIGEST } from '../../../helpers/fake-run.js';
+import { PEOPLE } from '../../../helpers/people.js';
 import { testRedis } from '../../../helpers/redis.js';
 
 const redis = testRedis();
@@ -47,18 +41,16 @@ describe('handleEcsContext', () => {
   beforeEach(() => {
     w = clickWorld(redis);
   });
-  const audit = (event: string) =>
-    w.ctx.audit.list({ limit: 50 }).then((rs) => rs.filter((r) => r.event === event));
 
   it("replies in the card's thread with the task's context, read as the clicker, and audits the view", async () => {
     seedEcs(w);
     const { cardId, ts, finding } = await seedCard(w);
-    await handleEcsContext(w.ctx, clickOf(WHO.outsider, cardId));
+    await handleEcsContext(w.ctx, clickOf(PEOPLE.outsider, cardId));
     expect(w.identities).toEqual([
       {
         accountId: '111122223333',
         region: 'us-east-1',
-        sourceIdentity: WHO.outsider,
+        sourceIdentity: PEOPLE.outsider,
         purpose: 'ecs-context',
       },
     ]);
@@ -66,9 +58,9 @@ describe('handleEcsContext', () => {
     const reply = w.slack.find((c) => c.method === 'chat.postMessage');
     expect(reply?.args).toMatchObject({ channel: CHANNEL, thread_ts: ts, unfurl_links: false });
     expect(JSON.stringify(reply?.args.blocks)).toContain('web');
-    const [viewed] = await audit('context-viewed');
+    const [viewed] = await w.audited('context-viewed');
     expect(viewed).toMatchObject({
-      actor: { id: WHO.outsider },
+      actor: { id: PEOPLE.outsider },
       action: 'context',
       outcome: 'ok',
       target: { taskArn: finding.taskArn, findingId: finding.id },
@@ -81,10 +73,10 @@ describe('handleEcsContext', () => {
     w = clickWorld(redis, { policy: 'contextVisibility: ephemeral\n' });
     seedEcs(w);
     const { cardId } = await seedCard(w);
-    await handleEcsContext(w.ctx, clickOf(WHO.requester, cardId));
+    await handleEcsContext(w.ctx, clickOf(PEOPLE.requester, cardId));
     expect(w.slack.filter((c) => c.method === 'chat.postMessage')).toEqual([]);
-    expect(w.ephemerals(WHO.requester)).toHaveLength(1);
-    expect((await audit('context-viewed'))[0]?.detail?.visibility).toBe('ephemeral');
+    expect(w.ephemerals(PEOPLE.requester)).toHaveLength(1);
+    expect((await w.audited('context-viewed'))[0]?.detail?.visibility).toBe('ephemeral');
   });
 
   it('a task that cannot be described is said to the clicker and audited as an error', async () => {
@@ -96,24 +88,24 @@ describe('handleEcsContext', () => {
       }),
     );
     const { cardId } = await seedCard(w);
-    await handleEcsContext(w.ctx, clickOf(WHO.requester, cardId));
-    const [told] = w.ephemerals(WHO.requester);
+    await handleEcsContext(w.ctx, clickOf(PEOPLE.requester, cardId));
+    const [told] = w.ephemerals(PEOPLE.requester);
     expect(told?.text).toMatch(/^:warning: ECS context unavailable: .*AccessDeniedException/);
     expect(told?.text).toContain('ecs:DescribeTasks');
-    expect((await audit('context-viewed'))[0]).toMatchObject({ outcome: 'error' });
+    expect((await w.audited('context-viewed'))[0]).toMatchObject({ outcome: 'error' });
   });
 
   it('refuses a forged card and a click from another channel; a card without a task is told so', async () => {
     const { cardId } = await seedCard(w);
-    await handleEcsContext(w.ctx, clickOf(WHO.requester, `c${'b'.repeat(24)}`));
-    await handleEcsContext(w.ctx, clickOf(WHO.requester, cardId, { channelId: 'COTHER0001' }));
-    expect((await audit('refused')).map((r) => r.reason).reverse()).toEqual([
+    await handleEcsContext(w.ctx, clickOf(PEOPLE.requester, `c${'b'.repeat(24)}`));
+    await handleEcsContext(w.ctx, clickOf(PEOPLE.requester, cardId, { channelId: 'COTHER0001' }));
+    expect((await w.audited('refused')).map((r) => r.reason).reverse()).toEqual([
       "ECS context: this button is not one of ecs-guard's cards (unknown id).",
       expect.stringMatching(/^ECS context refused: .*channel/),
     ]);
     const taskless = await seedCard(w, { taskArn: undefined });
-    await handleEcsContext(w.ctx, clickOf(WHO.requester, taskless.cardId));
-    expect(w.ephemerals(WHO.requester).at(-1)?.text).toBe(
+    await handleEcsContext(w.ctx, clickOf(PEOPLE.requester, taskless.cardId));
+    expect(w.ephemerals(PEOPLE.requester).at(-1)?.text).toBe(
       ':information_source: This card names no single ECS task to describe.',
     );
     expect(w.identities).toEqual([]);

@@ -7,7 +7,8 @@ import { FINDING_CARD_REMEDIATIONS } from '../../../../src/remediations/index.js
 import { ACTION_ID } from '../../../../src/slack/blocks/action-ids.js';
 import { CONTAIN_PLAN } from '../../../../src/slack/blocks/contain-plan.js';
 import { registerActions } from '../../../../src/slack/listeners/actions/index.js';
-import { CHANNEL, type ClickWorld, clickWorld, seedCard, TEAM, WHO } from '../../../helpers/click-context.js';
+import { CHANNEL, type ClickWorld, clickWorld, seedCard, TEAM } from '../../../helpers/click-context.js';
+import { PEOPLE } from '../../../helpers/people.js';
 import { testRedis } from '../../../helpers/redis.js';
 
 const redis = testRedis();
@@ -46,8 +47,6 @@ describe('the button listener', () => {
     w = clickWorld(redis);
     on = listeners(w);
   });
-  const audit = (event: string) =>
-    w.ctx.audit.list({ limit: 50 }).then((rs) => rs.filter((r) => r.event === event));
 
   /** Calls a listener as Bolt would; records what had happened when ack() was called. */
   async function click(
@@ -74,30 +73,34 @@ describe('the button listener', () => {
 
   it('acks before any work; the work (here a Stop task request) runs after, in the handler pool', async () => {
     const { cardId } = await seedCard(w);
-    const r = await click('stop_task', body(WHO.requester, cardId));
+    const r = await click('stop_task', body(PEOPLE.requester, cardId));
     expect(r.acks).toBe(1);
     expect(r.seenAtAck).toEqual([0, 0]); // nothing sent, nothing audited, when Slack got its ack
     await w.idle();
     expect((await w.ctx.cards.get(cardId))?.state.pending).toMatchObject({
       action: 'stop-task',
-      requesterId: WHO.requester,
+      requesterId: PEOPLE.requester,
     });
-    expect(await audit('requested')).toHaveLength(1);
+    expect(await w.audited('requested')).toHaveLength(1);
   });
 
   it('a click from another workspace is refused (ephemeral, audited) and never reaches the handler', async () => {
     const { cardId } = await seedCard(w);
-    await click('stop_task', body(WHO.requester, cardId, 'TFOREIGN01'));
+    await click('stop_task', body(PEOPLE.requester, cardId, 'TFOREIGN01'));
     await w.idle();
-    const [refused] = await audit('refused');
-    expect(refused).toMatchObject({ actor: { id: WHO.requester }, action: 'stop_task', outcome: 'denied' });
+    const [refused] = await w.audited('refused');
+    expect(refused).toMatchObject({
+      actor: { id: PEOPLE.requester },
+      action: 'stop_task',
+      outcome: 'denied',
+    });
     expect(refused?.reason).toMatch(/^Refused: this click came from another Slack workspace/);
-    expect(w.ephemerals(WHO.requester)[0]?.text).toMatch(/^:no_entry: Refused: /);
-    expect(await audit('requested')).toEqual([]);
+    expect(w.ephemerals(PEOPLE.requester)[0]?.text).toMatch(/^:no_entry: Refused: /);
+    expect(await w.audited('requested')).toEqual([]);
     // Without the bot's own team id (auth.test failed) nothing is allowed.
-    await click('stop_task', body(WHO.requester, cardId), {});
+    await click('stop_task', body(PEOPLE.requester, cardId), {});
     await w.idle();
-    expect((await audit('refused'))[0]?.reason).toMatch(/cannot tell which Slack workspace/);
+    expect((await w.audited('refused'))[0]?.reason).toMatch(/cannot tell which Slack workspace/);
   });
 
   it('a body without a usable user is acknowledged and ignored', async () => {
@@ -114,17 +117,17 @@ describe('the button listener', () => {
     w.ctx.cards.get = async () => {
       throw new Error('Redis went away');
     };
-    const r = await click('stop_task', body(WHO.requester, cardId));
+    const r = await click('stop_task', body(PEOPLE.requester, cardId));
     await w.idle();
     expect(r.acks).toBe(1);
-    expect(w.ephemerals(WHO.requester).map((e) => e.text)).toEqual([
+    expect(w.ephemerals(PEOPLE.requester).map((e) => e.text)).toEqual([
       ':warning: ecs-guard could not handle that click; please try again. The error was logged.',
     ]);
   });
 
   it('the plan checkboxes are acknowledged only', async () => {
     const { cardId } = await seedCard(w);
-    const r = await click(CONTAIN_PLAN.checkboxes, body(WHO.requester, cardId));
+    const r = await click(CONTAIN_PLAN.checkboxes, body(PEOPLE.requester, cardId));
     await w.idle();
     expect(r.acks).toBe(1);
     expect(w.slack).toEqual([]);

@@ -6,7 +6,8 @@ import type { CoverageCardData } from '../../../../src/coverage/model.js';
 import { newCardId } from '../../../../src/findings/store.js';
 import { redeployValue } from '../../../../src/slack/blocks/coverage-card.js';
 import { handleRedeployClick } from '../../../../src/slack/listeners/actions/redeploy-click.js';
-import { CHANNEL, type ClickWorld, clickOf, clickWorld, WHO } from '../../../helpers/click-context.js';
+import { CHANNEL, type ClickWorld, clickOf, clickWorld } from '../../../helpers/click-context.js';
+import { PEOPLE } from '../../../helpers/people.js';
 import { testRedis } from '../../../helpers/redis.js';
 
 const redis = testRedis();
@@ -43,12 +44,10 @@ describe('handleRedeployClick', () => {
   beforeEach(() => {
     w = clickWorld(redis);
   });
-  const audit = (event: string) =>
-    w.ctx.audit.list({ limit: 50 }).then((rs) => rs.filter((r) => r.event === event));
 
   it('a listed service: a pending Redeploy request for it, and the card records which service', async () => {
     const cardId = await coverageCard(w);
-    await handleRedeployClick(w.ctx, clickOf(WHO.requester, redeployValue(cardId, 'web')));
+    await handleRedeployClick(w.ctx, clickOf(PEOPLE.requester, redeployValue(cardId, 'web')));
     const card = await w.ctx.cards.get(cardId);
     expect(card?.coverage?.redeployService).toBe('web');
     const req = await w.ctx.requests.get(card?.state.pending?.requestId ?? '');
@@ -65,28 +64,28 @@ describe('handleRedeployClick', () => {
 
   it('refuses a value naming no stored service, a forged card, a finding card and a closed gap', async () => {
     const cardId = await coverageCard(w);
-    await handleRedeployClick(w.ctx, clickOf(WHO.requester, redeployValue(cardId, 'payments')));
-    await handleRedeployClick(w.ctx, clickOf(WHO.requester, redeployValue(`c${'a'.repeat(24)}`, 'web')));
+    await handleRedeployClick(w.ctx, clickOf(PEOPLE.requester, redeployValue(cardId, 'payments')));
+    await handleRedeployClick(w.ctx, clickOf(PEOPLE.requester, redeployValue(`c${'a'.repeat(24)}`, 'web')));
     const closed = await coverageCard(w, coverage({ recoveredAt: Date.now() }));
-    await handleRedeployClick(w.ctx, clickOf(WHO.requester, redeployValue(closed, 'web')));
-    expect((await audit('refused')).map((r) => r.reason).reverse()).toEqual([
+    await handleRedeployClick(w.ctx, clickOf(PEOPLE.requester, redeployValue(closed, 'web')));
+    expect((await w.audited('refused')).map((r) => r.reason).reverse()).toEqual([
       'Redeploy: that service is no longer listed on this card.',
       "Redeploy: this button is not one of ecs-guard's coverage cards (unknown id).",
       'Redeploy: this coverage gap is closed.',
     ]);
-    expect(w.ephemerals(WHO.requester)).toHaveLength(3);
-    expect(await audit('requested')).toEqual([]);
+    expect(w.ephemerals(PEOPLE.requester)).toHaveLength(3);
+    expect(await w.audited('requested')).toEqual([]);
   });
 
   it('a second Redeploy after the first finished is taken (coverage cards are repeatable)', async () => {
     const cardId = await coverageCard(w);
-    await handleRedeployClick(w.ctx, clickOf(WHO.requester, redeployValue(cardId, 'web')));
+    await handleRedeployClick(w.ctx, clickOf(PEOPLE.requester, redeployValue(cardId, 'web')));
     await w.ctx.cards.updateState(cardId, (s) => ({
       ...s,
       pending: undefined,
       outcome: { requestId: 'rx', action: 'redeploy', ok: true, message: 'done', at: Date.now() } as never,
     }));
-    await handleRedeployClick(w.ctx, clickOf(WHO.requester, redeployValue(cardId, 'web')));
-    expect(await audit('requested')).toHaveLength(2);
+    await handleRedeployClick(w.ctx, clickOf(PEOPLE.requester, redeployValue(cardId, 'web')));
+    expect(await w.audited('requested')).toHaveLength(2);
   });
 });

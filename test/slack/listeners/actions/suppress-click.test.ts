@@ -3,7 +3,8 @@
 // refusals are ephemeral and audited.
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { handleSuppressClick } from '../../../../src/slack/listeners/actions/suppress-click.js';
-import { type ClickWorld, clickOf, clickWorld, seedCard, WHO } from '../../../helpers/click-context.js';
+import { type ClickWorld, clickOf, clickWorld, seedCard } from '../../../helpers/click-context.js';
+import { PEOPLE } from '../../../helpers/people.js';
 import { testRedis } from '../../../helpers/redis.js';
 
 const redis = testRedis();
@@ -16,12 +17,10 @@ describe('handleSuppressClick', () => {
   beforeEach(() => {
     w = clickWorld(redis);
   });
-  const audit = (event: string) =>
-    w.ctx.audit.list({ limit: 50 }).then((rs) => rs.filter((r) => r.event === event));
 
   it('opens the modal with the trigger id and the card id; nothing is requested yet', async () => {
     const { cardId } = await seedCard(w);
-    await handleSuppressClick(w.ctx, clickOf(WHO.approver, cardId, { triggerId: 'trig-1' }));
+    await handleSuppressClick(w.ctx, clickOf(PEOPLE.approver, cardId, { triggerId: 'trig-1' }));
     const open = w.slack.filter((c) => c.method === 'views.open');
     expect(open).toHaveLength(1);
     expect(open[0]?.args.trigger_id).toBe('trig-1');
@@ -29,31 +28,31 @@ describe('handleSuppressClick', () => {
     const view = JSON.stringify(open[0]?.args.view);
     expect(view).toContain('prod'); // the cluster scope's criteria are shown
     expect(view).toContain('/bin/sh'); // and the executable's
-    expect(await audit('requested')).toEqual([]);
+    expect(await w.audited('requested')).toEqual([]);
     expect(w.ephemerals()).toEqual([]);
   });
 
   it('refuses an outsider (approvers only by default), a forged card, a finding without cluster, and a click without trigger id', async () => {
     const { cardId } = await seedCard(w);
-    await handleSuppressClick(w.ctx, clickOf(WHO.outsider, cardId, { triggerId: 't' }));
-    await handleSuppressClick(w.ctx, clickOf(WHO.approver, `c${'d'.repeat(24)}`, { triggerId: 't' }));
+    await handleSuppressClick(w.ctx, clickOf(PEOPLE.outsider, cardId, { triggerId: 't' }));
+    await handleSuppressClick(w.ctx, clickOf(PEOPLE.approver, `c${'d'.repeat(24)}`, { triggerId: 't' }));
     const noCluster = await seedCard(w, { clusterName: undefined });
-    await handleSuppressClick(w.ctx, clickOf(WHO.approver, noCluster.cardId, { triggerId: 't' }));
-    await handleSuppressClick(w.ctx, clickOf(WHO.approver, cardId));
+    await handleSuppressClick(w.ctx, clickOf(PEOPLE.approver, noCluster.cardId, { triggerId: 't' }));
+    await handleSuppressClick(w.ctx, clickOf(PEOPLE.approver, cardId));
     expect(w.slack.filter((c) => c.method === 'views.open')).toEqual([]);
-    expect((await audit('refused')).map((r) => [r.actor.id, r.action, r.reason]).reverse()).toEqual([
-      [WHO.outsider, 'suppress', expect.stringMatching(/^Suppress similar refused: /)],
+    expect((await w.audited('refused')).map((r) => [r.actor.id, r.action, r.reason]).reverse()).toEqual([
+      [PEOPLE.outsider, 'suppress', expect.stringMatching(/^Suppress similar refused: /)],
       [
-        WHO.approver,
+        PEOPLE.approver,
         'suppress',
         "Suppress similar: this button is not one of ecs-guard's finding cards (unknown id).",
       ],
       [
-        WHO.approver,
+        PEOPLE.approver,
         'suppress',
         'Suppress similar: this finding names no ECS cluster to scope a suppression to.',
       ],
-      [WHO.approver, 'suppress', 'Suppress similar: Slack sent no trigger id to open the form with.'],
+      [PEOPLE.approver, 'suppress', 'Suppress similar: Slack sent no trigger id to open the form with.'],
     ]);
     expect(w.ephemerals().map((e) => e.text.slice(0, 11))).toEqual(Array(4).fill(':no_entry: '));
   });
