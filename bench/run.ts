@@ -12,9 +12,11 @@ import { runNaiveBurst } from './naive.js';
 import { ratio, round } from './stats.js';
 
 /**
- * `npm run bench [-- --quick] [-- --scenario burst|clicks|actions|audit|contain[,…]] [-- --sizes 1000,10000,50000]`:
+ * `npm run bench [-- --quick] [-- --scenario burst|clicks|actions|audit|contain[,…]] [-- --sizes 1000,10000,50000]
+ *  [-- --click-rate 100]`:
  * runs the scenarios against the AWS and Slack emulators and real Redis (REDIS_URL), prints a
- * table, writes bench/results.json. Burst sizes also from BENCH_BURST_SIZES.
+ * table, writes bench/results.json. Burst sizes also from BENCH_BURST_SIZES, the open-loop click
+ * rate (default 100/s) from BENCH_CLICK_RATE.
  */
 type Scenario = 'burst' | 'clicks' | 'actions' | 'audit' | 'contain';
 
@@ -212,7 +214,16 @@ function printAudit(a: AuditScaleResult): void {
 
 async function main(): Promise<void> {
   const { quick, scenarios, sizes } = parseArgs(process.argv.slice(2));
-  const plan = { ...(quick ? QUICK : FULL), ...(sizes ? { bursts: sizes } : {}) };
+  const rate = flag(process.argv.slice(2), 'click-rate') ?? process.env.BENCH_CLICK_RATE;
+  const plan = {
+    ...(quick ? QUICK : FULL),
+    ...(sizes ? { bursts: sizes } : {}),
+    ...(rate ? { clickRate: Number(rate) } : {}),
+  };
+  if (!(plan.clickRate > 0)) {
+    process.stderr.write(`click rate must be a positive number of clicks a second, not "${rate}"\n`);
+    process.exit(2);
+  }
   const results: Record<string, unknown> = {
     startedAt: new Date().toISOString(),
     quick,
