@@ -76,6 +76,9 @@ export function buildVerifyReply(v: AuditVerifyResult): Reply {
     a
       ? `Anchors in ${a.where}: ${a.read} read, ${a.matched} matched${a.newestSeq ? `, newest names record ${a.newestSeq}` : ''}${a.ignored ? ` · ${a.ignored} ignored (another key or a bad MAC)` : ''}`
       : undefined,
+    v.exported
+      ? `Exported to ${v.exported.where} (Object Lock): ${v.exported.throughSeq ? `through record ${v.exported.throughSeq}` : 'nothing yet'}`
+      : undefined,
     v.trimmedThrough ? `Records 1–${v.trimmedThrough} were trimmed behind an anchor.` : undefined,
     v.note ? `Note: ${v.note}` : undefined,
   ].filter((s): s is string => Boolean(s));

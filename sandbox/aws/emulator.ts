@@ -116,7 +116,7 @@ function parseRequest(req: IncomingMessage, body: string): Parsed {
   }
   if (parseAuthorization(req.headers.authorization)?.service === 's3') {
     const method = req.method ?? 'GET';
-    const { operation, bucket, key } = s3Operation(method, url.pathname);
+    const { operation, bucket, key } = s3Operation(method, url.pathname, url.searchParams);
     const lock = req.headers['x-amz-object-lock-mode'];
     return {
       service: 's3',
@@ -126,6 +126,7 @@ function parseRequest(req: IncomingMessage, body: string): Parsed {
         handleS3(ctx.state.s3, {
           method,
           path: url.pathname,
+          query: url.searchParams,
           headers: req.headers,
           body,
           accountId: ctx.accountId,

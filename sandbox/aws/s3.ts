@@ -8,6 +8,7 @@ import { AwsServiceError } from './aws-error.js';
  * the signature covers (`x-amz-content-sha256`), Content-MD5 or an `x-amz-checksum-*` header
  * (required with Object Lock headers, verified when sent), and Object Lock mode plus
  * retain-until-date together, on a bucket with Object Lock only. Every PUT is a new version.
+ * GetObject (the newest version) and ListObjectsV2 (prefix, 1,000 keys a page) read it back.
  */
 export interface S3ObjectVersion {
   versionId: string;
@@ -59,6 +60,7 @@ export class S3Store {
 export interface S3Request {
   method: string;
   path: string;
+  query: URLSearchParams;
   headers: Record<string, string | string[] | undefined>;
   body: string;
   accountId: string;
@@ -81,11 +83,59 @@ const header = (r: S3Request, name: string): string | undefined => {
 export function s3Operation(
   method: string,
   path: string,
+  query: URLSearchParams,
 ): { operation: string; bucket: string; key: string } {
   const [bucket = '', ...rest] = path.replace(/^\//, '').split('/');
   const key = decodeURIComponent(rest.join('/'));
   if (method === 'PUT' && bucket && key) return { operation: 'PutObject', bucket, key };
+  if (method === 'GET' && bucket && key) return { operation: 'GetObject', bucket, key };
+  if (method === 'GET' && bucket && query.get('list-type') === '2')
+    return { operation: 'ListObjectsV2', bucket, key };
   return { operation: `${method} ${key ? 'object' : 'bucket'}`, bucket, key };
+}
+
+const xmlEsc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const etagOf = (body: string) => `"${createHash('md5').update(body, 'utf8').digest('hex')}"`;
+const LIST_PAGE = 1000;
+
+function getObject(bucket: Bucket, key: string): S3Reply {
+  const v = bucket.objects.get(key)?.at(-1);
+  if (!v) throw new AwsServiceError('NoSuchKey', 404, 'The specified key does not exist.');
+  return {
+    status: 200,
+    headers: {
+      'content-type': v.contentType ?? 'binary/octet-stream',
+      etag: etagOf(v.body),
+      'last-modified': new Date(v.putAt).toUTCString(),
+      'x-amz-version-id': v.versionId,
+      ...(v.lockMode ? { 'x-amz-object-lock-mode': v.lockMode } : {}),
+      ...(v.retainUntil ? { 'x-amz-object-lock-retain-until-date': v.retainUntil } : {}),
+    },
+    body: v.body,
+  };
+}
+
+function listObjects(bucket: Bucket, query: URLSearchParams): S3Reply {
+  const prefix = query.get('prefix') ?? '';
+  const max = Math.min(LIST_PAGE, Number(query.get('max-keys') ?? LIST_PAGE) || LIST_PAGE);
+  const after = query.get('continuation-token') ?? query.get('start-after') ?? '';
+  const all = [...bucket.objects.keys()].filter((k) => k.startsWith(prefix) && k > after).sort();
+  const page = all.slice(0, max);
+  const truncated = all.length > page.length;
+  const contents = page
+    .map((k) => {
+      const v = bucket.objects.get(k)?.at(-1) as S3ObjectVersion;
+      return `<Contents><Key>${xmlEsc(k)}</Key><LastModified>${new Date(v.putAt).toISOString()}</LastModified><ETag>${xmlEsc(etagOf(v.body))}</ETag><Size>${Buffer.byteLength(v.body)}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
+    })
+    .join('');
+  const next = truncated
+    ? `<NextContinuationToken>${xmlEsc(page.at(-1) as string)}</NextContinuationToken>`
+    : '';
+  return {
+    status: 200,
+    headers: { 'content-type': 'application/xml' },
+    body: `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${xmlEsc(bucket.name)}</Name><Prefix>${xmlEsc(prefix)}</Prefix><KeyCount>${page.length}</KeyCount><MaxKeys>${max}</MaxKeys><IsTruncated>${truncated}</IsTruncated>${contents}${next}</ListBucketResult>`,
+  };
 }
 
 function checksumOf(algorithm: string, data: Buffer): string | undefined {
@@ -105,12 +155,14 @@ function checksumOf(algorithm: string, data: Buffer): string | undefined {
 }
 
 export function handleS3(store: S3Store, r: S3Request): S3Reply {
-  const { operation, bucket: name, key } = s3Operation(r.method, r.path);
-  if (operation !== 'PutObject')
+  const { operation, bucket: name, key } = s3Operation(r.method, r.path, r.query);
+  if (!['PutObject', 'GetObject', 'ListObjectsV2'].includes(operation))
     throw new AwsServiceError('NotImplemented', 501, `The emulator does not implement ${operation}.`);
   const bucket = store.bucket(name);
   if (!bucket) throw new AwsServiceError('NoSuchBucket', 404, 'The specified bucket does not exist');
   if (bucket.ownerAccountId !== r.accountId) throw new AwsServiceError('AccessDenied', 403, 'Access Denied');
+  if (operation === 'GetObject') return getObject(bucket, key);
+  if (operation === 'ListObjectsV2') return listObjects(bucket, r.query);
   const data = Buffer.from(r.body, 'utf8');
   const declared = header(r, 'x-amz-content-sha256');
   if (

@@ -1,4 +1,4 @@
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { keyId } from './hash.js';
 import type { AuditRecord } from './record.js';
 
@@ -14,6 +14,8 @@ export interface AuditExport {
   /** Human name, e.g. `S3 bucket my-audit`. */
   readonly where: string;
   put(records: AuditRecord[]): Promise<{ key: string; versionId?: string }>;
+  /** The newest exported record (its sequence and hash) read back from outside Redis, if any. */
+  newest(): Promise<{ seq: number; hash: string; key: string } | undefined>;
 }
 
 /**
@@ -57,5 +59,31 @@ export class S3AuditExport implements AuditExport {
       }),
     );
     return { key, ...(out.VersionId ? { versionId: out.VersionId } : {}) };
+  }
+
+  async newest(): Promise<{ seq: number; hash: string; key: string } | undefined> {
+    const s3 = await this.s3();
+    const prefix = `${AUDIT_EXPORT_PREFIX}${this.kid}/`;
+    // Keys sort by sequence (zero-padded): the last key listed holds the newest records.
+    let last: string | undefined;
+    let token: string | undefined;
+    do {
+      const page = await s3.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: prefix,
+          ...(token ? { ContinuationToken: token } : {}),
+        }),
+      );
+      for (const o of page.Contents ?? []) if (o.Key && (!last || o.Key > last)) last = o.Key;
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    if (!last) return undefined;
+    const obj = await s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: last }));
+    const lines = (await obj.Body?.transformToString('utf8'))?.trim().split('\n') ?? [];
+    const r = JSON.parse(lines[lines.length - 1] ?? 'null') as AuditRecord | null;
+    if (!r || typeof r.seq !== 'number' || typeof r.hash !== 'string')
+      throw new Error(`${last} does not end with an audit record`);
+    return { seq: r.seq, hash: r.hash, key: last };
   }
 }

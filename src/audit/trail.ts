@@ -21,7 +21,7 @@ export interface AuditVerifyResult {
   /** Records checked before the verdict. */
   checked: number;
   problem?: string;
-  /** Stream entry id (or `head`, `anchors`, `start`) where the problem was found. */
+  /** Stream entry id (or `head`, `anchors`, `export`, `start`) where the problem was found. */
   at?: string;
   /** What the external anchors said (absent when no anchor log is configured). */
   anchors?: { where: string; read: number; matched: number; newestSeq?: number; ignored: number };
@@ -387,6 +387,24 @@ export class AuditTrail {
         };
       }
     }
+    // The newest record the export holds (read back from S3): one more anchor outside Redis.
+    let exportHead: { seq: number; hash: string; key: string } | undefined;
+    if (this.exporter) {
+      try {
+        exportHead = await this.exporter.newest();
+      } catch (err) {
+        return {
+          ok: false,
+          checked: 0,
+          problem: `cannot read the export from ${this.exporter.where}: ${(err as Error).message}`,
+          at: 'export',
+        };
+      }
+    }
+    const exportWhere = this.exporter?.where ?? '';
+    const exported = this.exporter
+      ? { exported: { where: exportWhere, throughSeq: exportHead?.seq ?? 0 } }
+      : {};
     const bySeq = new Map((anchors ?? []).map((a) => [a.seq, a]));
     const where = this.anchors?.where ?? '';
     const summary = (matched: number) =>
@@ -444,6 +462,13 @@ export class AuditTrail {
           return fail(
             `record ${seq + 1}: HMAC does not match its content (edited, or written without the key)`,
           );
+        if (exportHead && record.seq === exportHead.seq && !macEquals(exportHead.hash, record.hash))
+          return {
+            ...fail(
+              `record ${record.seq}: differs from the copy in ${exportWhere} (${exportHead.key}): history rewritten and re-hashed`,
+            ),
+            ...exported,
+          };
         const anchored = bySeq.get(record.seq);
         if (anchored) {
           if (anchored.hash !== record.hash) {
@@ -483,9 +508,17 @@ export class AuditTrail {
         ...trimmed,
       };
     }
-    const exported = this.exporter
-      ? { exported: { where: this.exporter.where, throughSeq: (await this.exportedThrough()).seq } }
-      : {};
+    if (exportHead && exportHead.seq > seq) {
+      return {
+        ok: false,
+        checked,
+        problem: `records ${seq + 1}–${exportHead.seq} are missing: ${exportWhere} holds record ${exportHead.seq} (${exportHead.key}) but the chain ends at record ${seq} (newest records deleted)`,
+        at: 'export',
+        ...summary(matched),
+        ...trimmed,
+        ...exported,
+      };
+    }
     return {
       ok: true,
       checked,
@@ -498,9 +531,11 @@ export class AuditTrail {
             ? { note: `records ${newest.seq + 1}–${seq} are newer than the last anchor` }
             : {}
           : { note: `no anchor found in ${where} yet` }
-        : {
-            note: 'not anchored outside Redis (set ECS_GUARD_AUDIT_CHANNEL): deleting the newest records cannot be detected',
-          }),
+        : this.exporter
+          ? {}
+          : {
+              note: 'not anchored outside Redis (set ECS_GUARD_AUDIT_CHANNEL): deleting the newest records cannot be detected',
+            }),
     };
   }
 }

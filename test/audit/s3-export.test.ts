@@ -149,6 +149,43 @@ describe('audit export to S3 (ECS_GUARD_AUDIT_BUCKET)', () => {
     expect(puts.filter((c) => c.input.bucket === 'audit-ok')).toHaveLength(2);
   });
 
+  it('verify reads the export back from S3: newest records deleted, or history re-hashed with the key, are caught', async () => {
+    const now = Date.parse('2026-12-01T12:00:00Z');
+    emu.state.s3.createBucket('audit-check', { ownerAccountId: emu.homeAccountId, objectLock: true });
+    const trail = trailWith('audit-check', () => now);
+    await append(trail, 4);
+    await trail.anchor();
+    const redisKeys = keyspace(prefixes[prefixes.length - 1] as string);
+    // The newest two records deleted from Redis and the head moved back: the chain itself is
+    // consistent (no Slack anchors here), but S3 still holds record 4.
+    const entries = await redis.xrange(redisKeys('audit'), '-', '+');
+    const r2 = JSON.parse(entries[1]![1][1] as string) as AuditRecord;
+    await redis.xdel(redisKeys('audit'), entries[2]![0], entries[3]![0]);
+    await redis.set(redisKeys('audit', 'head'), `2:${r2.hash}`);
+    const v = await trail.verify();
+    expect(v).toMatchObject({ ok: false, at: 'export', exported: { throughSeq: 4 } });
+    expect(v.problem).toMatch(/records 3–4 are missing: S3 bucket audit-check holds record 4/);
+
+    // History rewritten and re-hashed with the key (records 3–4 replaced): the copy in S3 differs.
+    for (const seq of [3, 4]) {
+      const prev =
+        seq === 3
+          ? r2.hash
+          : (
+              JSON.parse(
+                (await redis.xrevrange(redisKeys('audit'), '+', '-', 'COUNT', 1))[0]![1][1] as string,
+              ) as AuditRecord
+            ).hash;
+      const body = { ...r2, seq, prev, reason: 'rewritten', id: undefined, hash: undefined };
+      const hash = recordHash(KEY, body);
+      await redis.xadd(redisKeys('audit'), '*', 'r', JSON.stringify({ ...body, hash }));
+      await redis.set(redisKeys('audit', 'head'), `${seq}:${hash}`);
+    }
+    const w = await trail.verify();
+    expect(w).toMatchObject({ ok: false });
+    expect(w.problem).toMatch(/record 4: differs from the copy in S3 bucket audit-check/);
+  });
+
   it('a failed export is tried again from the same record, and the stream is not trimmed past it', async () => {
     const now = Date.parse('2026-12-01T12:00:00Z');
     const trail = trailWith('audit-later', () => now);

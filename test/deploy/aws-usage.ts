@@ -10,6 +10,9 @@ export const SDK_PACKAGES: Record<string, string> = {
   '@aws-sdk/client-s3': 's3',
 };
 
+/** Operations whose IAM action has another name (the Service Authorization Reference's). */
+const ACTION_NAME: Record<string, string> = { 's3:ListObjectsV2': 's3:ListBucket' };
+
 /** Operations that need no IAM permission (AWS: GetCallerIdentity works even under an explicit deny). */
 const PERMISSIONLESS = new Set(['sts:GetCallerIdentity']);
 
@@ -60,7 +63,7 @@ export function scanSource(source: string, file = '<source>'): { actions: Set<st
   const body = src.replace(IMPORT_RE, '');
 
   const add = (service: string, op: string) => {
-    const action = `${service}:${op}`;
+    const action = ACTION_NAME[`${service}:${op}`] ?? `${service}:${op}`;
     if (!PERMISSIONLESS.has(action)) actions.add(action);
     // Setting SourceIdentity on AssumeRole is authorised as its own action.
     if (action === 'sts:AssumeRole' && /\bSourceIdentity\s*:/.test(body))

@@ -125,9 +125,12 @@ describe('deploy/iam-policy.json (the bot role)', () => {
     const s3 = botPolicy.Statement.filter((s: { Action: string[] }) =>
       [s.Action].flat().some((a) => a.startsWith('s3:')),
     );
-    expect(s3).toHaveLength(1);
-    expect([s3[0].Action].flat().sort()).toEqual(['s3:PutObject', 's3:PutObjectRetention']);
+    expect(s3).toHaveLength(2);
+    expect([s3[0].Action].flat().sort()).toEqual(['s3:GetObject', 's3:PutObject', 's3:PutObjectRetention']);
     expect([s3[0].Resource].flat()).toEqual(['arn:aws:s3:::*/ecs-guard-audit/*']);
+    // Listing (to find the newest export) only under the same prefix.
+    expect(s3[1].Action).toEqual(['s3:ListBucket']);
+    expect(s3[1].Condition).toEqual({ StringLike: { 's3:prefix': ['ecs-guard-audit/*'] } });
     // The S3 client is only ever made for the home account: `aws.s3({ region })`.
     const app = readFileSync(`${root}src/app.ts`, 'utf8');
     const calls = [...app.matchAll(/\baws\.s3\(([^)]*)\)/g)];
