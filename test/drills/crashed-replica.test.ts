@@ -5,6 +5,7 @@ import { groupKeyOf } from '../../src/findings/group-key.js';
 import { normaliseFinding } from '../../src/findings/normalise.js';
 import { FindingStore } from '../../src/findings/store.js';
 import { keyspace } from '../../src/redis.js';
+import { ChannelSlots } from '../../src/slack/pacing/index.js';
 import { type Harness, PEOPLE, startHarness } from '../helpers/harness.js';
 import { testRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
@@ -34,10 +35,20 @@ describe('drill: a replica dies between taking a finding and posting it', () => 
         id: 'orphan1',
       }),
     );
-    // The dying replica ingests and takes the item, holding the channel's slot briefly, then dies.
+    // The dying replica ingests and takes the item, then dies. The survivor's outbox must not get
+    // to it first: the dying replica holds the channel's slot from before the ingest.
+    const keys = keyspace(h.prefix);
+    const slots = new ChannelSlots(redis, keys);
+    const token = await waitFor(() => slots.acquire(PEOPLE.alerts, 10_000), { what: 'the slot' });
     await dead.ingest(f, PEOPLE.alerts, groupKeyOf(f));
+    await slots.release(PEOPLE.alerts, token);
     let taken: Awaited<ReturnType<FindingStore['take']>> = null;
-    await waitFor(async () => (taken = await dead.take(PEOPLE.alerts, 1)), { what: 'the item taken' });
+    // As take() does while holding the slot: pop the item and mark it in flight, here and now.
+    const [[, popped]] = (await redis.multi().zpopmax(keys('outbox', PEOPLE.alerts)).exec()) as [
+      [unknown, string[]],
+    ];
+    taken = { id: popped[0] as string, score: Number(popped[1]), token };
+    await redis.hset(keys('inflight', PEOPLE.alerts), taken.id, String(Date.now()));
     expect(idOfKey(taken!.id)).toBe('orphan1');
     await waitFor(
       () => h.slack.messages(PEOPLE.alerts).some((m) => JSON.stringify(m.blocks).includes('orphan1')),
