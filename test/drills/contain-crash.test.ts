@@ -132,7 +132,8 @@ describe('drill: the bot killed during containment', () => {
     bot = await startBotProcess(env);
     await waitFor(() => JSON.stringify(card().blocks).includes('Contain succeeded'), {
       what: 'Contain outcome after the restart',
-      timeoutMs: 60_000,
+      // Lock expiry (15 s) plus a cold start on two shared cores.
+      timeoutMs: 100_000,
     });
     const c = changes('checkout', s.tasks);
     // The hold ran once (not again after the restart); each of the three tasks was stopped once.
@@ -144,7 +145,7 @@ describe('drill: the bot killed during containment', () => {
     expect(records.filter((r) => r.event === 'evidence')).toHaveLength(1);
     expect(records.filter((r) => r.event === 'executed')).toHaveLength(1);
     expect(intact).toBe(true);
-  }, 150_000);
+  }, 200_000);
 
   it('SIGKILL inside an auto-contain window: the restarted bot runs the plan once, not before the window ends', async () => {
     const WINDOW_S = 12;
@@ -190,5 +191,5 @@ describe('drill: the bot killed during containment', () => {
     expect(records.filter((r) => r.event === 'executed')).toHaveLength(1);
     expect(records.find((r) => r.event === 'approved')?.reason).toBe('auto-contain rule "drill-rule"');
     expect(intact).toBe(true);
-  }, 150_000);
+  }, 200_000);
 });
