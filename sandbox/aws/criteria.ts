@@ -140,14 +140,23 @@ export function sortBy<T>(items: T[], attributeName: string | undefined, orderBy
   if (!attributeName) return items;
   const leaf = attributeName.split('.').pop() ?? attributeName;
   const dir = orderBy === 'DESC' ? -1 : 1;
-  const keyed = items.map((item, i) => ({ item, i, v: valuesAt(item, attributeName)[0] }));
+  // Keys computed once per item, not per comparison: a 50,000-finding page sort parsed dates
+  // ~1.6 million times and made the emulator, not the bot, the bench's bottleneck.
+  const keyed = items.map((item, i) => {
+    const v = valuesAt(item, attributeName)[0];
+    return {
+      item,
+      i,
+      v,
+      n: v === undefined ? undefined : asNumber(v, leaf),
+      s: v === undefined ? '' : String(v),
+    };
+  });
   keyed.sort((a, b) => {
     if (a.v === undefined && b.v === undefined) return a.i - b.i;
     if (a.v === undefined) return 1;
     if (b.v === undefined) return -1;
-    const an = asNumber(a.v, leaf);
-    const bn = asNumber(b.v, leaf);
-    const c = an !== undefined && bn !== undefined ? an - bn : String(a.v).localeCompare(String(b.v));
+    const c = a.n !== undefined && b.n !== undefined ? a.n - b.n : a.s.localeCompare(b.s);
     return c === 0 ? a.i - b.i : c * dir;
   });
   return keyed.map((k) => k.item);
