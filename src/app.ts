@@ -68,6 +68,8 @@ export interface EcsGuard {
   ctx: AppContext;
   bolt: App;
   http: Express;
+  /** The posted cards' blast-radius reader (tests wait for it with `idle()`). */
+  cardBlastRadius: CardBlastRadius;
   /** Starts workers, the outbox, the poll schedulers and the HTTP listener. Resolves with the port. */
   start(): Promise<number>;
   /** Graceful stop: no new work, active work finishes (bounded), every connection closed. */
@@ -365,6 +367,7 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
     ctx,
     bolt,
     http,
+    cardBlastRadius: blast,
     async start() {
       const pollWorker = startPollWorker(ctx);
       services.push({ name: 'poll-worker', close: () => pollWorker.close() });

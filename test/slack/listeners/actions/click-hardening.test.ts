@@ -39,6 +39,8 @@ describe('clicks: what a clicker is shown and what is refused', () => {
     const task = h.estate.services.payments?.tasks[0];
     if (!task) throw new Error('no payments task');
     const { ts } = await cardFor(task);
+    // The card's background blast-radius read is done: the one refused call is the click's.
+    await h.guard.cardBlastRadius.idle();
 
     // ECS context: AWS refuses DescribeTasks, naming the assumed-role session that asked.
     h.aws.faults.inject({ operation: 'DescribeTasks', kind: 'accessDenied', times: 1 });
