@@ -123,6 +123,16 @@ export function holdOutcome(res: Awaited<ReturnType<typeof holdServices>>): Outc
   };
 }
 
+/** Restore of a run that held services (`undo: { held }`): each back to its stored count. */
+export const restoreHeldServices = {
+  async run(r: RunContext<Record<string, unknown>>): Promise<Outcome> {
+    const held = z.array(heldSchema).safeParse(r.input.held);
+    if (!held.success) return { ok: false, message: 'Nothing stored to restore.' };
+    const lines = await restoreServices(r, await r.ecs(), held.data);
+    return { ok: true, message: lines.join(' ') };
+  },
+};
+
 /**
  * Hold service: UpdateService desiredCount 0 for the finding task's service (its previous desired
  * count and task definition stored for Restore), so the scheduler does not relaunch the image.
@@ -140,12 +150,5 @@ export const holdService = defineRemediation({
     if (!cluster || !service) return { ok: false, message: 'The finding names no ECS service.' };
     return holdOutcome(await holdServices(r, await r.ecs(), [{ cluster, service }]));
   },
-  undo: {
-    async run(r) {
-      const held = z.array(heldSchema).safeParse(r.input.held);
-      if (!held.success) return { ok: false, message: 'Nothing stored to restore.' };
-      const lines = await restoreServices(r, await r.ecs(), held.data);
-      return { ok: true, message: lines.join(' ') };
-    },
-  },
+  undo: restoreHeldServices,
 });

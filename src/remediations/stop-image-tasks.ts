@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { cachedBlastRadius } from '../aws/blast-radius.js';
 import { markEcsChanged } from '../aws/ecs-freshness.js';
 import { taskDigests } from '../aws/task-bundle.js';
-import { type HeldService, holdServices } from './hold-service.js';
+import { type HeldService, holdServices, restoreHeldServices } from './hold-service.js';
 import { stopReason } from './stop-task.js';
 import { defineRemediation, type Outcome, type RunContext } from './types.js';
 
@@ -116,4 +116,5 @@ export const stopImageTasksRemediation = defineRemediation({
       ...(res.held.length ? { undo: { held: res.held } } : {}),
     };
   },
+  undo: restoreHeldServices,
 });

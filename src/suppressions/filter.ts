@@ -5,13 +5,16 @@
  * that is already gone counts as deleted.
  */
 import {
-  BadRequestException,
   CreateFilterCommand,
   DeleteFilterCommand,
   GetFilterCommand,
   type GuardDutyClient,
 } from '@aws-sdk/client-guardduty';
+import { describeAwsError } from '../aws/errors.js';
 import type { Criterion } from './criteria.js';
+
+/** GuardDuty's 400 (a filter name taken or missing), whether or not `call` wrapped the SDK error. */
+const isBadRequest = (err: unknown) => describeAwsError(err).code === 'BadRequestException';
 
 type Call = <T>(operation: string, fn: () => Promise<T>) => Promise<T>;
 const direct: Call = (_op, fn) => fn();
@@ -28,7 +31,7 @@ async function filterExists(
     );
     return true;
   } catch (err) {
-    if (err instanceof BadRequestException) return false;
+    if (isBadRequest(err)) return false;
     throw err;
   }
 }
@@ -54,8 +57,7 @@ export async function createSuppressionFilter(
     return { created: true, ...(out.$metadata.requestId ? { awsRequestId: out.$metadata.requestId } : {}) };
   } catch (err) {
     // A re-run after a crash: the filter of this request is already there.
-    if (err instanceof BadRequestException && (await filterExists(gd, p.detectorId, p.name, call)))
-      return { created: false };
+    if (isBadRequest(err) && (await filterExists(gd, p.detectorId, p.name, call))) return { created: false };
     throw err;
   }
 }
@@ -71,8 +73,7 @@ export async function deleteSuppressionFilter(
     );
     return { deleted: true };
   } catch (err) {
-    if (err instanceof BadRequestException && !(await filterExists(gd, p.detectorId, p.name, call)))
-      return { deleted: false };
+    if (isBadRequest(err) && !(await filterExists(gd, p.detectorId, p.name, call))) return { deleted: false };
     throw err;
   }
 }

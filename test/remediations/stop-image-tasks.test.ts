@@ -124,9 +124,7 @@ describe('stop-image-tasks run()', () => {
     expect(w.ecs.calls).toEqual([]);
   });
 
-  // KNOWN GAP: run() stores `undo: { held }` and the file says "Restore un-holds them", but the
-  // definition has no `undo`, so no Restore is offered and the held services stay at 0.
-  it.fails('undo puts the held services back (UpdateService with the stored count)', async () => {
+  it('undo puts the held services back (UpdateService with the stored count)', async () => {
     w.ecs.on('DescribeServices', {
       services: [{ serviceName: 'web', status: 'ACTIVE', desiredCount: 0, taskDefinition: 'td:web:7' }],
     });

@@ -91,10 +91,8 @@ describe('suppress run()', () => {
     expect(w.gd.ops().filter((o) => o === 'CreateFilter')).toHaveLength(1);
   });
 
-  // KNOWN GAP: `createSuppressionFilter` tells "already exists" by `instanceof BadRequestException`,
-  // but `call` (awsCall) wraps SDK errors in an ecs_guard_aws_error first, so a filter created
-  // before a crash (step not yet saved) fails the re-run instead of counting as created.
-  it.fails('a re-run after a crash between CreateFilter and the stored step counts the existing filter as created', async () => {
+  // "Already exists" is told from the error's code: `call` (awsCall) wraps the SDK's exception.
+  it('a re-run after a crash between CreateFilter and the stored step counts the existing filter as created', async () => {
     w.gd.on(
       'CreateFilter',
       badRequest('The request is rejected because a filter with this name already exists.'),
@@ -164,8 +162,8 @@ describe('suppress undo()', () => {
     expect(await activeSuppressions(w.ctx)).toEqual([]);
   });
 
-  // KNOWN GAP (as above): "already gone" is told by `instanceof BadRequestException` behind `call`.
-  it.fails('a filter already gone (someone deleted it in the console) is removed all the same', async () => {
+  // "Already gone" likewise, behind `call`.
+  it('a filter already gone (someone deleted it in the console) is removed all the same', async () => {
     w.gd.on(
       'DeleteFilter',
       badRequest('The request is rejected because the input filter name does not exist.'),
