@@ -174,10 +174,16 @@ export async function startSandboxWeb(opts: SandboxWebOptions): Promise<SandboxW
       slack.message(ch, ts) ?? slack.ephemerals({ channel: ch, user }).find((e) => e.ts === ts && !e.deleted);
     if (!msg) throw new HttpError(404, 'that message is gone');
     const buttons = buttonsOf(msg);
-    const target = buttons.find((b) => b.action_id === actionId && b.block_id === blockId);
+    // The message may have been updated since the page drew it (Slack gives blocks without a
+    // block_id a new random one on every update): the same button, if it is the only one with
+    // that action id, is still the one the person clicked.
+    const sameAction = buttons.filter((b) => b.action_id === actionId);
+    const target =
+      buttons.find((b) => b.action_id === actionId && b.block_id === blockId) ??
+      (sameAction.length === 1 ? sameAction[0] : undefined);
     if (!target) throw new HttpError(409, 'that button is no longer on the message');
     // The test client finds a button by action_id; when several blocks share one, send the exact value.
-    const shared = buttons.filter((b) => b.action_id === actionId).length > 1;
+    const shared = sameAction.length > 1;
     const res = await client.click({
       userId: user,
       channelId: ch,
