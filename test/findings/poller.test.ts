@@ -65,6 +65,6 @@ describe('poller: each finding read once per poll', () => {
     expect(read).toHaveLength(N);
     expect(new Set(read).size).toBe(N);
     expect(read).toContain('pl0000');
-    expect((await h.guard.ctx.findings.get('pl0000'))?.finding.archived).toBe(true);
+    expect((await h.guard.ctx.findings.getByIds(['pl0000']))[0]?.[0]?.finding.archived).toBe(true);
   }, 60_000);
 });
