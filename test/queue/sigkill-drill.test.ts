@@ -49,13 +49,14 @@ describe('SIGKILL during an action', () => {
     await client().click({ userId: PEOPLE.requester, channelId: ch, ts, action: 'Stop task' });
     await waitFor(() => labels().includes('approve'));
     // StopTask hangs for 3 s in the emulator: the bot is killed while it waits.
-    emus.aws.faults.inject({ operation: 'StopTask', latencyMs: 3000, times: 1 });
+    const hang = emus.aws.faults.inject({ operation: 'StopTask', latencyMs: 3000, times: 1 });
     await client().click({ userId: PEOPLE.approver, channelId: ch, ts, action: 'Approve' });
-    await waitFor(() =>
-      emus.aws
-        .calls({ operation: 'DescribeTasks' })
-        .some((c) => JSON.stringify(c.input).includes(task.taskArn)),
-    );
+    // The StopTask has arrived (its fault taken) and hangs: kill now. (A DescribeTasks of the task
+    // is no sign: the card's blast-radius reader makes one too.)
+    await waitFor(() => hang.hits > 0, {
+      timeoutMs: 20_000,
+      what: 'the StopTask in flight',
+    });
     await bot.stop('SIGKILL');
     bot = await startBotProcess(emus.env);
     const text = () => JSON.stringify(emus.slack.message(ch, ts)?.blocks);
