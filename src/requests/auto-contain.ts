@@ -5,6 +5,7 @@ import type { Finding } from '../findings/model.js';
 import { ruleMatches } from '../findings/route.js';
 import { contain } from '../remediations/contain.js';
 import { ECS_GUARD_ACTOR, submitRequest } from './submit.js';
+import { findingTarget } from './target.js';
 
 /**
  * Auto-contain with a cancel window (issue 12, policy file `containment.autoContain`): a finding
@@ -64,18 +65,10 @@ export async function autoContainCard(
   });
   // Someone acted on the card first: their request stands.
   if (claimed?.running?.requestId !== requestId) return undefined;
-  const cluster = f.clusterName ?? f.clusterArn;
   await submitRequest(ctx, {
     remediation: contain,
     requestId,
-    target: {
-      accountId: f.accountId,
-      region: f.region,
-      findingId: f.id,
-      ...(cluster ? { cluster } : {}),
-      ...(f.taskArn ? { taskArn: f.taskArn } : {}),
-      ...(f.service ? { service: f.service } : {}),
-    },
+    target: findingTarget(f),
     input: { steps: ctx.config.containment.defaultSteps, rule: rule.name },
     requester: ECS_GUARD_ACTOR,
     origin: 'system',

@@ -6,6 +6,7 @@ import type { RemediationTarget } from '../../../remediations/types.js';
 import { canRequest, ruleFor } from '../../../requests/policy.js';
 import { newRequestId } from '../../../requests/store.js';
 import { submitRequest } from '../../../requests/submit.js';
+import { findingTarget } from '../../../requests/target.js';
 import type { CardState } from '../../blocks/card-state.js';
 import { INCIDENT_CONTAIN_REMEDIATION } from '../../blocks/incident-card.js';
 import { type CardRecord, isCardId } from '../../card-store.js';
@@ -30,15 +31,8 @@ function busy(s: CardState, label: string): string | undefined {
 
 /** What a remediation of `kind` acts on in this finding, or why the finding cannot give it. */
 function targetIn(def: AnyRemediation, f: Finding): RemediationTarget | string {
-  const cluster = f.clusterName ?? f.clusterArn;
-  const t: RemediationTarget = {
-    accountId: f.accountId,
-    region: f.region,
-    findingId: f.id,
-    ...(cluster ? { cluster } : {}),
-    ...(f.taskArn ? { taskArn: f.taskArn } : {}),
-    ...(f.service ? { service: f.service } : {}),
-  };
+  const t: RemediationTarget = findingTarget(f);
+  const { cluster } = t;
   // An incident's Contain acts on the tasks its input lists (one plan over every affected task).
   const incidentPlan = !!f.sequence && def.name === INCIDENT_CONTAIN_REMEDIATION;
   if (def.target === 'task' && !f.taskArn && !incidentPlan)
