@@ -11,7 +11,7 @@ import {
   canRetry,
   ruleFor,
 } from '../../../requests/policy.js';
-import { type ActionRequest, isRequestId, newRequestId } from '../../../requests/store.js';
+import { type ActionRequest, isRequestId } from '../../../requests/store.js';
 import { cancelRequest, enqueueRequestJob, submitUndo } from '../../../requests/submit.js';
 import { requestTarget } from '../../../requests/target.js';
 import type { CardState } from '../../blocks/card-state.js';

@@ -9,10 +9,10 @@ import { submitRequest } from '../../../requests/submit.js';
 import { findingTarget } from '../../../requests/target.js';
 import type { CardState } from '../../blocks/card-state.js';
 import { INCIDENT_CONTAIN_REMEDIATION } from '../../blocks/incident-card.js';
-import { type CardRecord, isCardId } from '../../card-store.js';
+import type { CardRecord } from '../../card-store.js';
 import { syncCard } from '../../card-sync.js';
 import { principalMention } from '../../mrkdwn.js';
-import { wrongChannel } from '../click-origin.js';
+import { findingOnCard } from './card-finding.js';
 import { actor, type Click, refuse, tellClicker } from './click.js';
 
 /** Why a card cannot take a new request now (from its stored state), or undefined. */
@@ -57,18 +57,10 @@ export async function handleRequestClick(
   given?: unknown,
 ): Promise<void> {
   const { label, name: action } = def;
-  const card = isCardId(click.value) ? await ctx.cards.get(click.value) : undefined;
-  if (!card)
-    return refuse(ctx, click, action, `${label}: this button is not one of ecs-guard's cards (unknown id).`);
-  const elsewhere = wrongChannel(card.channel, click.channelId);
-  if (elsewhere) return refuse(ctx, click, action, `${label} refused: ${elsewhere}.`);
-  if (card.kind !== 'finding' || !card.findingKey) {
-    return refuse(ctx, click, action, `${label} works on a single finding's card, not on a group card.`);
-  }
-  const rec = await ctx.findings.get(card.findingKey);
-  if (!rec)
-    return refuse(ctx, click, action, `${label}: the finding of this card is no longer known to ecs-guard.`);
-  const f = rec.finding;
+  const found = await findingOnCard(ctx, click, def);
+  if (!found) return;
+  const { card } = found;
+  const f = found.rec.finding;
   const auditTarget = {
     accountId: f.accountId,
     region: f.region,

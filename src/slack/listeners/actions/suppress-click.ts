@@ -3,8 +3,8 @@ import { suppress } from '../../../remediations/suppress.js';
 import { canRequest, ruleFor } from '../../../requests/policy.js';
 import { scopeOptions } from '../../../suppressions/criteria.js';
 import { buildSuppressModal } from '../../blocks/suppress-modal.js';
-import { isCardId } from '../../card-store.js';
 import { principalMention } from '../../mrkdwn.js';
+import { findingOnCard } from './card-finding.js';
 import { type Click, refuse } from './click.js';
 
 /**
@@ -14,18 +14,10 @@ import { type Click, refuse } from './click.js';
  */
 export async function handleSuppressClick(ctx: AppContext, click: Click): Promise<void> {
   const { label, name } = suppress;
-  const card = isCardId(click.value) ? await ctx.cards.get(click.value) : undefined;
-  if (card?.kind !== 'finding' || !card.findingKey)
-    return refuse(
-      ctx,
-      click,
-      name,
-      `${label}: this button is not one of ecs-guard's finding cards (unknown id).`,
-    );
-  const rec = await ctx.findings.get(card.findingKey);
-  if (!rec)
-    return refuse(ctx, click, name, `${label}: the finding of this card is no longer known to ecs-guard.`);
-  const f = rec.finding;
+  const found = await findingOnCard(ctx, click, suppress);
+  if (!found) return;
+  const { card } = found;
+  const f = found.rec.finding;
   const target = {
     accountId: f.accountId,
     region: f.region,

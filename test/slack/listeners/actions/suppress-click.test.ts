@@ -45,7 +45,7 @@ describe('handleSuppressClick', () => {
       [
         PEOPLE.approver,
         'suppress',
-        "Suppress similar: this button is not one of ecs-guard's finding cards (unknown id).",
+        "Suppress similar: this button is not one of ecs-guard's cards (unknown id).",
       ],
       [
         PEOPLE.approver,
@@ -55,5 +55,16 @@ describe('handleSuppressClick', () => {
       [PEOPLE.approver, 'suppress', 'Suppress similar: Slack sent no trigger id to open the form with.'],
     ]);
     expect(w.ephemerals().map((e) => e.text.slice(0, 11))).toEqual(Array(4).fill(':no_entry: '));
+  });
+
+  it('refuses a click on the card from another channel (the button value copied elsewhere)', async () => {
+    const { cardId } = await seedCard(w);
+    await handleSuppressClick(
+      w.ctx,
+      clickOf(PEOPLE.approver, cardId, { triggerId: 't', channelId: 'C0ELSEWHERE' }),
+    );
+    expect(w.slack.filter((c) => c.method === 'views.open')).toEqual([]);
+    const [refused] = await w.audited('refused');
+    expect(refused?.reason).toMatch(/^Suppress similar refused: /);
   });
 });
