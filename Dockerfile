@@ -2,12 +2,13 @@
 # ecs-guard: multi-stage build. The runtime image holds production dependencies and dist/ only,
 # runs as the unprivileged `node` user (uid 1000), and reports health through GET /healthz.
 
-# Pin the base image by digest for a release build (reproducible, and a re-pushed tag cannot change
-# what you ship):
-#   docker buildx imagetools inspect node:22-bookworm-slim   # prints the index digest
+# The base image is pinned by digest (reproducible, and a re-pushed tag cannot change what you
+# ship). The digest below is the multi-arch index of node:22-bookworm-slim as pinned by other public
+# Dockerfiles (one of them kept current by Dependabot); Docker Hub is not reachable from where this
+# was written, so check it, and move to a newer one for security fixes:
+#   docker buildx imagetools inspect node:22-bookworm-slim   # prints the current index digest
 #   docker build --build-arg NODE_IMAGE=node:22-bookworm-slim@sha256:<that digest> .
-# The default below is the tag only: this repository could not verify a current digest offline.
-ARG NODE_IMAGE=node:22-bookworm-slim
+ARG NODE_IMAGE=node:22-bookworm-slim@sha256:43ac6c60b8f89723f746e8a92ce91abd5017e627ce1ddfe4238355d3a30b772c
 # OCI labels (set by CI: --build-arg VERSION=… --build-arg REVISION=$(git rev-parse HEAD)).
 ARG VERSION=0.1.0
 ARG REVISION=unknown

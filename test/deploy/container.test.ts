@@ -35,7 +35,8 @@ describe('Dockerfile', () => {
   it('builds in one stage and ships a Node 22 slim runtime stage', () => {
     expect(stages).toHaveLength(2);
     const image = ins.find((i) => i.op === 'ARG' && i.args.startsWith('NODE_IMAGE='))?.args;
-    expect(image).toMatch(/^NODE_IMAGE=node:22-(bookworm-)?slim$/);
+    // Pinned by digest: a re-pushed tag cannot change what ships.
+    expect(image).toMatch(/^NODE_IMAGE=node:22-bookworm-slim@sha256:[0-9a-f]{64}$/);
     const build = ins.slice(0, runtimeStart).map((i) => i.args);
     expect(build).toContain('npm ci --no-audit --no-fund');
     expect(build.some((a) => a.startsWith('npm run build'))).toBe(true);
