@@ -84,6 +84,9 @@ export function sandboxPolicy(memberAccountId: string): string {
   return [
     `accounts: ["${memberAccountId}"]`,
     'contextVisibility: thread',
+    // The sandbox shows the whole Contain plan, revoke included (off by default: it touches IAM).
+    'containment:',
+    '  revokeSessions: true',
     'routes:',
     `  - channel: ${SANDBOX_CHANNELS.payments.id}`,
     `    accounts: ["${memberAccountId}"]`,

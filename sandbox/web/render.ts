@@ -81,6 +81,10 @@ const EMOJI: Record<string, string> = {
   thumbsup: '👍',
   '+1': '👍',
   tada: '🎉',
+  dart: '🎯',
+  key: '🔑',
+  white_circle: '⚪',
+  double_vertical_bar: '⏸️',
 };
 
 /** `:name:` → emoji, on already-escaped text (names are [a-z0-9_+-], nothing to escape). */
@@ -267,10 +271,28 @@ function renderButton(e: Obj, blockId: string): string {
   return `<button ${attrs.join(' ')}>${label}</button>`;
 }
 
+/**
+ * Message checkboxes (the Contain plan's steps): ticked as `initial_options` says; the page keeps
+ * what the person changes and sends it as the click's `state.values`, as Slack does.
+ */
+function renderCheckboxes(e: Obj, blockId: string): string {
+  const options = Array.isArray(e.options) ? e.options.filter(isObj) : [];
+  const initial = new Set(
+    (Array.isArray(e.initial_options) ? e.initial_options.filter(isObj) : []).map((o) => str(o.value)),
+  );
+  const actionId = escapeHtml(str(e.action_id));
+  const boxes = options.map((o) => {
+    const value = str(o.value);
+    return `<label class="sk-checkbox"><input type="checkbox" data-action-id="${actionId}" data-block-id="${escapeHtml(blockId)}" value="${escapeHtml(value)}"${initial.has(value) ? ' checked' : ''}> ${renderText(o.text)}</label>`;
+  });
+  return `<div class="sk-checkboxes">${boxes.join('')}</div>`;
+}
+
 /** Elements this page cannot drive (selects, date pickers…) show as a disabled chip. */
 function renderElement(e: unknown, blockId: string, dir: RenderDirectory): string {
   if (!isObj(e)) return '';
   if (e.type === 'button') return renderButton(e, blockId);
+  if (e.type === 'checkboxes') return renderCheckboxes(e, blockId);
   if (e.type === 'image') return `<span class="sk-img-alt">[${escapeHtml(str(e.alt_text))}]</span>`;
   if (e.type === 'mrkdwn' || e.type === 'plain_text') return `<span>${renderText(e, dir)}</span>`;
   return `<span class="sk-unsupported">[${escapeHtml(str(e.type) || 'element')}]</span>`;

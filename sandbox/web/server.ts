@@ -163,6 +163,19 @@ export async function startSandboxWeb(opts: SandboxWebOptions): Promise<SandboxW
     return { awsTotal: calls.length, aws: shown, audit };
   };
 
+  /**
+   * What the page says is ticked: action_id → option values. Only strings survive; the test
+   * client sends just the options the message itself offers, so nothing else can be injected.
+   */
+  const checkedOf = (raw: unknown): Record<string, string[]> => {
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return {};
+    const out: Record<string, string[]> = {};
+    for (const [id, values] of Object.entries(raw).slice(0, 20))
+      if (Array.isArray(values))
+        out[id] = values.filter((v): v is string => typeof v === 'string').slice(0, 20);
+    return out;
+  };
+
   /** Clicks the button with this action_id in this block, in a message or the user's ephemeral. */
   const click = async (body: Record<string, unknown>) => {
     const user = person(body.user);
@@ -190,6 +203,7 @@ export async function startSandboxWeb(opts: SandboxWebOptions): Promise<SandboxW
       ts,
       action: actionId,
       ...(shared && target.value !== undefined ? { value: target.value } : {}),
+      checked: checkedOf(body.checked),
     });
     return { ok: res.status === 200, status: res.status, ackMs: Math.round(res.ackMs) };
   };

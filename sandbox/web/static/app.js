@@ -11,6 +11,8 @@
     lastItems: '',
     seen: new Map(),
     openThreads: new Set(),
+    /** `${ts}|${action_id}` → the values a person ticked (kept across re-renders, as Slack does) */
+    checked: new Map(),
     actionsOnly: false,
     /** channel id → message count when last viewed (the badge shows what came since) */
     read: new Map(),
@@ -152,6 +154,7 @@
     const body = el('div', 'msg-body');
     body.innerHTML = item.html; // escaped by the server's renderer
     localiseDates(body);
+    restoreChecked(body, item.ts);
     main.append(body);
     if (!reply && item.replies.length) {
       const open = state.openThreads.has(item.ts);
@@ -171,6 +174,36 @@
     }
     node.append(avatar, main);
     return node;
+  }
+
+  /** Re-ticks what the person changed in this message's checkboxes before the page redrew it. */
+  function restoreChecked(body, ts) {
+    for (const box of body.querySelectorAll('input[type=checkbox][data-action-id]')) {
+      const kept = state.checked.get(`${ts}|${box.dataset.actionId}`);
+      if (kept) box.checked = kept.includes(box.value);
+    }
+  }
+
+  function onCheckboxChange(e) {
+    const box = e.target.closest('input[type=checkbox][data-action-id]');
+    const msg = box?.closest('.msg');
+    if (!box || !msg) return;
+    state.checked.set(`${msg.dataset.ts}|${box.dataset.actionId}`, checkedIn(msg, box.dataset.actionId));
+  }
+
+  /** action_id → ticked values of the checkboxes in this message (the click's state.values). */
+  function checkedIn(msg, only) {
+    const out = {};
+    const own = [...msg.querySelectorAll('input[type=checkbox][data-action-id]')].filter(
+      (b) => b.closest('.msg') === msg,
+    );
+    for (const b of own) {
+      const id = b.dataset.actionId;
+      if (only && id !== only) continue;
+      out[id] ??= [];
+      if (b.checked) out[id].push(b.value);
+    }
+    return only ? (out[only] ?? []) : out;
   }
 
   function renderMessages(items) {
@@ -269,6 +302,7 @@
         ts: msg.dataset.ts,
         action_id: button.dataset.actionId,
         block_id: button.dataset.blockId,
+        checked: checkedIn(msg),
       });
       if (!res.ok) toast(`the bot answered HTTP ${res.status}`);
     } catch (err) {
@@ -417,6 +451,7 @@
     const info = $('info');
     for (const [k, v] of Object.entries(state.meta.info)) info.append(el('dt', '', k), el('dd', '', v));
     $('messages').addEventListener('click', onMessagesClick);
+    $('messages').addEventListener('change', onCheckboxChange);
     $('composer').addEventListener('submit', onCommand);
     for (const chip of document.querySelectorAll('.chip[data-cmd]')) {
       chip.addEventListener('click', () => {

@@ -138,6 +138,77 @@ describe.skipIf(SKIP)('sandbox page in headless Chromium', () => {
     await shot('sandbox-stop-approved');
   }, 90_000);
 
+  it('Contain from the page: plan checkboxes as ticked, Request containment, Approve, Restore', async () => {
+    // A task of a service in the member account; the sandbox's policy offers revoke-sessions.
+    const payments = sandbox.estate.services.payments!;
+    const task = payments.tasks[1]!;
+    addFindingFor(sandbox.aws.state, { type: 'Impact:Runtime/CryptoMinerExecuted', task, severity: 8 });
+    await page.goto(`${sandbox.url}?channel=${PAYMENTS}&user=${requester.id}`);
+    await page.locator('#channel-name', { hasText: 'payments-oncall' }).waitFor();
+    const card = page.locator('#messages > .msg', { hasText: 'Impact:Runtime/CryptoMinerExecuted' });
+    await card.waitFor();
+    sandbox.aws.clearCalls();
+
+    // Contain opens the plan in an ephemeral only the requester sees, with the policy's defaults.
+    await card.locator('button.sk-btn', { hasText: 'Contain' }).click();
+    const plan = page.locator('#messages .msg.ephemeral', { hasText: 'Contain task' });
+    await plan.waitFor();
+    const box = (step: string) => plan.locator(`input[type=checkbox][value="${step}"]`);
+    expect(await box('hold-service').isChecked()).toBe(true);
+    expect(await box('stop-task').isChecked()).toBe(true);
+    expect(await box('stop-image-tasks').isChecked()).toBe(true);
+    expect(await box('revoke-sessions').isChecked()).toBe(false);
+    // The person changes the plan; the page keeps it across its redraws and sends it with the click.
+    await box('stop-image-tasks').uncheck();
+    await box('revoke-sessions').check();
+    await shot('sandbox-contain-plan');
+    await clickAndConfirm(plan, 'Request containment', /Request containment/);
+    await card.locator('button.sk-btn', { hasText: 'Approve' }).waitFor();
+    expect(await card.textContent()).toContain('Contain requested');
+
+    // The approver approves; the ticked steps run in order, each reported in the thread.
+    await switchTo(approver);
+    await clickAndConfirm(card, 'Approve', /Approve Contain/);
+    await card.locator('button.sk-btn', { hasText: 'Restore' }).waitFor({ timeout: 30_000 });
+    expect(await card.textContent()).toContain('Contain succeeded');
+    const ok = (operation: string) => sandbox.aws.calls({ operation }).filter((c) => !c.errorCode);
+    expect(ok('UpdateService').map((c) => [c.input.service, c.input.desiredCount])).toEqual([
+      ['payments-api', 0],
+    ]);
+    // Desired count 0 makes the scheduler drain the service, as ECS does: this task is stopped
+    // (by the scheduler or by the stop step, whichever came first) and nothing relaunches it.
+    expect(ok('StopTask').every((c) => c.input.task === task.taskArn)).toBe(true);
+    const store = sandbox.aws.state.store(sandbox.estate.memberAccountId, task.taskArn.split(':')[3]!);
+    expect(store.tasks.get(task.taskArn.split('/').pop()!)?.desiredStatus).toBe('STOPPED');
+    // The steps the person left ticked ran, revoke included; stop-image-tasks did not.
+    const steps = (await sandbox.guard.ctx.audit.list({ limit: 100 }))
+      .filter((r) => r.event === 'step' && r.action === 'contain')
+      .map((r) => String(r.detail?.step));
+    expect(steps).toContain('revoke-sessions');
+    expect(steps).not.toContain('stop-image-tasks');
+    const put = ok('PutRolePolicy');
+    expect(put).toHaveLength(1);
+    expect(put[0]?.sourceIdentity).toBe(approver.id);
+    expect(String(put[0]?.input.PolicyDocument)).toContain('aws:TokenIssueTime');
+    // Evidence came before the first change.
+    const order = sandbox.aws.calls().map((c) => c.operation);
+    expect(order.indexOf('DescribeTaskDefinition')).toBeLessThan(order.indexOf('UpdateService'));
+    await page.locator('#aws-calls li[data-operation="UpdateService"]').waitFor();
+    await page.locator('#audit li[data-event="evidence"]', { hasText: 'contain' }).first().waitFor();
+    await shot('sandbox-contain-done');
+
+    // Restore: the service back to its stored desired count, the deny policy removed.
+    sandbox.aws.clearCalls();
+    await clickAndConfirm(card, 'Restore', /Restore after Contain/);
+    await card
+      .locator('.sk-block', { hasText: 'Restore after Contain succeeded' })
+      .waitFor({ timeout: 30_000 });
+    expect(ok('UpdateService').map((c) => [c.input.service, c.input.desiredCount])).toEqual([
+      ['payments-api', 2],
+    ]);
+    expect(ok('DeleteRolePolicy')).toHaveLength(1);
+  }, 120_000);
+
   it('/ecs-guard coverage from the message box answers in an ephemeral', async () => {
     await page.goto(`${sandbox.url}?channel=${ALERTS}&user=${requester.id}`);
     await page.locator('#command').fill('/ecs-guard coverage');

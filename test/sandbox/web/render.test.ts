@@ -11,6 +11,7 @@ import {
 } from '../../../sandbox/web/render.js';
 import { channelView } from '../../../sandbox/web/view-model.js';
 import { normaliseFinding } from '../../../src/findings/normalise.js';
+import { buildContainPlan } from '../../../src/slack/blocks/contain-plan.js';
 import { buildFindingCard } from '../../../src/slack/blocks/finding-card.js';
 import { escapeMrkdwn } from '../../../src/slack/mrkdwn.js';
 import { fixture, WIRE } from '../../findings/fixtures.js';
@@ -222,6 +223,37 @@ describe('renderText and buttons', () => {
 });
 
 describe('renderBlocks', () => {
+  it('renders the Contain plan: checkboxes ticked as initial_options says, labels and values escaped', () => {
+    const plan = buildContainPlan({
+      cardId: 'c1',
+      taskId: 'abc',
+      offered: [
+        { step: 'hold-service', label: 'Hold <b>it</b>' },
+        { step: 'stop-task', label: 'Stop this task' },
+      ],
+      defaults: ['stop-task'],
+    });
+    const html = renderBlocks(plan.blocks);
+    const boxes = [...html.matchAll(/<input type="checkbox"([^>]*)>/g)].map((m) => m[1]!);
+    expect(boxes).toHaveLength(2);
+    expect(boxes[0]).toContain('value="hold-service"');
+    expect(boxes[0]).not.toContain('checked');
+    expect(boxes[1]).toContain('value="stop-task"');
+    expect(boxes[1]).toContain(' checked');
+    expect(boxes[0]).toContain('data-block-id="contain-steps"');
+    expect(boxes[0]).toContain('data-action-id="contain_steps"');
+    expect(html).not.toContain('<b>it');
+    expect(
+      renderBlock({
+        type: 'actions',
+        block_id: 'b',
+        elements: [
+          { type: 'checkboxes', options: [{ value: '"><x', text: { type: 'plain_text', text: 'v' } }] },
+        ],
+      }),
+    ).toContain('value="&quot;&gt;&lt;x"');
+  });
+
   it('renders a table block as an HTML table, header row first, cell text escaped', () => {
     const html = renderBlock({
       type: 'table',
