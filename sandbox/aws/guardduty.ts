@@ -9,8 +9,8 @@ import { randomHex } from './ids.js';
 import { page } from './paging.js';
 import type { RequestContext } from './request-context.js';
 import { RUNTIME_FINDING_TYPES } from './runtime-types.js';
-import { lastSegment, type RegionStore } from './state.js';
-import type { EcsTask, WireCoverageResource, WireDetectorFeature } from './wire-types.js';
+import { type AwsState, lastSegment, type RegionStore } from './state.js';
+import type { EcsTask, WireCoverageResource, WireDetectorFeature, WireFinding } from './wire-types.js';
 
 type Body = Record<string, unknown>;
 export interface GdInput {
@@ -170,14 +170,35 @@ function visibleFindings(ctx: RequestContext) {
   return ctx.state.findingsIn(ctx.region, ctx.state.visibleAccounts(ctx.accountId));
 }
 
+/**
+ * The sorted result of a query, kept for its continuation pages: filtering and sorting 50,000
+ * findings for each of 1,000 pages would make the emulator, not the caller, the bottleneck of a
+ * burst (GuardDuty answers from an index). A first page always reads afresh; a continuation reuses
+ * the result while nothing changed (`findingsGeneration`), so paging sees what it would anyway.
+ */
+const listResults = new WeakMap<AwsState, Map<string, { generation: number; sorted: WireFinding[] }>>();
+const LIST_RESULTS_KEPT = 16;
+
 function listFindings(ctx: RequestContext, route: GdRoute, body: Body): Body {
   ownStore(ctx, route.detectorId);
   const max = maxResults(body.maxResults);
   const criterion = criterionOf(body);
   if (criterion) validateCriterion(criterion, false);
   const sc = sortCriteria(body);
-  const matching = visibleFindings(ctx).filter((f) => matchesCriteria(f, criterion));
-  const p = paged(sortBy(matching, sc.attributeName, sc.orderBy), body.nextToken, max);
+  const key = JSON.stringify([ctx.accountId, ctx.region, criterion ?? null, sc.attributeName, sc.orderBy]);
+  const kept = listResults.get(ctx.state) ?? new Map();
+  listResults.set(ctx.state, kept);
+  const hit = kept.get(key);
+  let sorted: WireFinding[];
+  if (body.nextToken && hit && hit.generation === ctx.state.findingsGeneration) sorted = hit.sorted;
+  else {
+    const matching = visibleFindings(ctx).filter((f) => matchesCriteria(f, criterion));
+    sorted = sortBy(matching, sc.attributeName, sc.orderBy);
+    kept.delete(key);
+    kept.set(key, { generation: ctx.state.findingsGeneration, sorted });
+    if (kept.size > LIST_RESULTS_KEPT) kept.delete(kept.keys().next().value as string);
+  }
+  const p = paged(sorted, body.nextToken, max);
   return { findingIds: p.items.map((f) => f.id), nextToken: p.nextToken };
 }
 
@@ -364,6 +385,8 @@ function getCoverageStatistics(ctx: RequestContext, route: GdRoute, body: Body):
 
 export function handleGuardDuty(ctx: RequestContext, input: GdInput): Body {
   const { route, query, body } = input;
+  // Anything but a read may change what ListFindings returns (archive, samples, filters).
+  if (!/^(List|Get|Describe)/.test(route.operation)) ctx.state.findingsGeneration++;
   switch (route.operation) {
     case 'ListDetectors':
       return listDetectors(ctx, query);

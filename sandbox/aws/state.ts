@@ -125,6 +125,11 @@ export class AwsState {
   /** member account → its GuardDuty administrator account */
   private readonly admins = new Map<string, string>();
   private readonly accounts = new Set<string>();
+  /**
+   * Goes up whenever a finding, a filter or a detector may have changed through the emulator
+   * (ListFindings continuation pages reuse their first page's sorted result while it is unchanged).
+   */
+  findingsGeneration = 0;
   /** region → finding id → finding. Findings of every account in a region share one map. */
   private readonly findingsByRegion = new Map<string, Map<string, WireFinding>>();
   /** Every AssumeRole that succeeded, oldest first. */
@@ -428,6 +433,7 @@ export class AwsState {
    * administrator archive it as it arrives; findings already stored are not archived retroactively.
    */
   addFinding(finding: WireFinding): WireFinding {
+    this.findingsGeneration++;
     this.ensureDetector(finding.accountId, finding.region);
     if (!finding.service.archived && this.suppressed(finding)) finding.service.archived = true;
     this.regionFindings(finding.region).set(finding.id, finding);
@@ -464,6 +470,7 @@ export class AwsState {
   ): WireFinding {
     const f = this.getFinding(id);
     if (!f) throw new Error(`no finding ${id}`);
+    this.findingsGeneration++;
     const iso = new Date(opts.at ?? this.now()).toISOString();
     f.service.count += opts.countBy ?? 1;
     f.service.eventLastSeen = iso;
@@ -475,6 +482,7 @@ export class AwsState {
   }
 
   removeFinding(id: string): boolean {
+    this.findingsGeneration++;
     for (const m of this.findingsByRegion.values()) if (m.delete(id)) return true;
     return false;
   }

@@ -301,6 +301,33 @@ describe('findings', () => {
     ).rejects.toBeInstanceOf(BadRequestException);
   });
 
+  it('continuation pages reuse the first page’s result until a finding changes', async () => {
+    const task = web()[0];
+    if (!task) throw new Error('seed');
+    const at = emu.state.now() - 100_000;
+    const made = Array.from({ length: 6 }, (_, i) =>
+      addFindingFor(emu.state, { type: 'Execution:Runtime/NewBinaryExecuted', task, at: at + i * 1000 }),
+    );
+    const list = (NextToken?: string) =>
+      c.gd.send(
+        new ListFindingsCommand({
+          DetectorId: detectorId,
+          MaxResults: 3,
+          SortCriteria: { AttributeName: 'updatedAt', OrderBy: 'ASC' },
+          ...(NextToken ? { NextToken } : {}),
+        }),
+      );
+    const first = await list();
+    expect(first.FindingIds).toEqual(made.slice(0, 3).map((f) => f.id));
+    // A change through the emulator (here: GuardDuty seeing the first finding again) is visible
+    // to the next page: the result is read afresh, as a store without snapshots would.
+    emu.state.updateFinding(made[0]!.id, { at: emu.state.now() });
+    const second = await list(first.NextToken);
+    expect(second.FindingIds).toEqual([made[4]!.id, made[5]!.id, made[0]!.id]);
+    // Unchanged: the same continuation answers the same page from the kept result.
+    expect((await list(first.NextToken)).FindingIds).toEqual(second.FindingIds);
+  });
+
   it('handles 10,000 findings', async () => {
     const task = web()[0];
     if (!task) throw new Error('seed');
