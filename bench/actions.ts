@@ -50,7 +50,9 @@ export async function runActions(n: number, concurrency: number): Promise<Action
   const guard = createEcsGuard(loadConfig({ ...env.env, PORT: '0' }), {
     log: createLogger({ level: 'warn' }),
     aws: { endpoint: env.aws.url, credentials: env.aws.credentials, maxAttempts: 3 },
-    outbox: { slotMs: 5, groupAfter: 1e9, groupSame: 1e9, tickMs: 20 },
+    // Slack's pace lowered (posts and the chat.update bucket) so that 500 cards and their
+    // 1,000 updates do not take Slack's ~20 minutes: this measures approve → StopTask.
+    outbox: { slotMs: 5, updateGapMs: 5, groupAfter: 1e9, groupSame: 1e9, tickMs: 20 },
   });
   try {
     const port = await guard.start();

@@ -1,5 +1,6 @@
 import type { Keyspace, Redis } from '../redis.js';
 import { archiveUrl } from '../slack/archive-url.js';
+import type { IncidentContained } from '../slack/blocks/finding-card.js';
 import type { CardStore } from '../slack/card-store.js';
 import { type FindingKey, findingKeyOf, isFindingKey } from './finding-key.js';
 import type { Finding } from './model.js';
@@ -9,6 +10,18 @@ import type { FindingStore } from './store.js';
 export const citedIds = (incident: Pick<Finding, 'sequence'>): string[] => [
   ...new Set((incident.sequence?.signals ?? []).map((s) => s.findingId).filter((x): x is string => !!x)),
 ];
+
+/**
+ * The cards of an incident's cited findings refresh (debounced): the incident's card was posted
+ * (they link to it) or its Contain ran or was restored (they say so).
+ */
+export async function refreshCitedCards(
+  deps: { findings: FindingStore; cards: CardStore },
+  incident: Finding,
+): Promise<void> {
+  const recs = (await deps.findings.getByIds(citedIds(incident))).flat();
+  for (const r of recs) if (r.cardId) await deps.cards.scheduleUpdate(r.cardId, 1500);
+}
 
 /**
  * The two-way links between an incident (attack sequence) and the runtime findings it cites:
@@ -33,13 +46,10 @@ export class IncidentLinks {
 
   /** A card was posted: the cards on the other side of its links refresh (to link to it). */
   async cardPosted(f: Finding): Promise<void> {
-    const incident = f.sequence ? undefined : await this.incidentKeyOf(f);
-    const recs = f.sequence
-      ? (await this.deps.findings.getByIds(citedIds(f))).flat()
-      : incident
-        ? [await this.deps.findings.get(incident)]
-        : [];
-    for (const r of recs) if (r?.cardId) await this.deps.cards.scheduleUpdate(r.cardId, 1500);
+    if (f.sequence) return refreshCitedCards(this.deps, f);
+    const incident = await this.incidentKeyOf(f);
+    const rec = incident ? await this.deps.findings.get(incident) : undefined;
+    if (rec?.cardId) await this.deps.cards.scheduleUpdate(rec.cardId, 1500);
   }
 
   /** The incident citing `f`, by the link an ingested incident left or GuardDuty's own ARN. */
@@ -53,13 +63,29 @@ export class IncidentLinks {
     );
   }
 
-  /** The incident's title and card link for a runtime finding's card ("part of incident …"). */
-  async incidentFor(f: Finding): Promise<{ title: string; url?: string } | undefined> {
+  /**
+   * The incident's title and card link for a runtime finding's card ("part of incident …"), and
+   * what the incident's Contain did when it ran: its plan covers the cited findings' tasks.
+   */
+  async incidentFor(
+    f: Finding,
+  ): Promise<{ title: string; url?: string; contained?: IncidentContained } | undefined> {
     const key = await this.incidentKeyOf(f);
     const rec = key ? await this.deps.findings.get(key) : undefined;
     if (!rec?.finding.sequence) return undefined;
-    const url = await this.cardUrl(rec.cardId);
-    return { title: rec.finding.title, ...(url ? { url } : {}) };
+    const card = rec.cardId ? await this.deps.cards.get(rec.cardId) : undefined;
+    const url = card?.ts ? archiveUrl(card.channel, card.ts) : undefined;
+    const o = card?.state.outcome;
+    const contained: IncidentContained | undefined =
+      o?.action === 'contain'
+        ? {
+            ok: o.ok,
+            at: o.at,
+            ...(o.restore ? { restore: true } : {}),
+            ...(o.approverId ? { approverId: o.approverId } : {}),
+          }
+        : undefined;
+    return { title: rec.finding.title, ...(url ? { url } : {}), ...(contained ? { contained } : {}) };
   }
 
   /** Card links of an incident's cited findings that have a posted card: finding id → URL. */

@@ -1,4 +1,5 @@
 import type { AppContext } from '../context.js';
+import { refreshCitedCards } from '../findings/incident-links.js';
 import { remediation, remediationLabel } from '../remediations/index.js';
 import type { Outcome } from '../remediations/types.js';
 import type { ActionOutcome } from '../slack/blocks/card-state.js';
@@ -75,8 +76,10 @@ export async function completeFinish(
     await ctx.requests.mark(req.requestId, { audited: true });
   }
   if (!req.notified) {
-    if (req.cardId) await notifyCard(ctx, req, req.cardId, ok);
-    else if (req.responseUrl) await replacePlanMessage(ctx, req);
+    if (req.cardId) {
+      await notifyCard(ctx, req, req.cardId, ok);
+      await refreshIncidentCitations(ctx, req.cardId);
+    } else if (req.responseUrl) await replacePlanMessage(ctx, req);
     await ctx.requests.mark(req.requestId, { notified: true });
   }
 }
@@ -122,6 +125,16 @@ async function notifyCard(ctx: AppContext, req: ActionRequest, cardId: string, o
       : `:white_check_mark: *${label} succeeded* (${who})`
     : `:x: *${label} failed* (${who})${req.outcomeRetryable ? ' · it can be retried from the card' : ''}`;
   await threadReply(ctx, req.channel, req.ts, `${head}\n> ${mrkdwn(req.outcomeMessage ?? '', 1500)}`, cardId);
+}
+
+/** An incident card's outcome changed: the cards of the findings it cites show it too. */
+async function refreshIncidentCitations(ctx: AppContext, cardId: string): Promise<void> {
+  const card = await ctx.cards.get(cardId);
+  const rec = card?.findingKey ? await ctx.findings.get(card.findingKey) : undefined;
+  if (rec?.finding.sequence)
+    await refreshCitedCards(ctx, rec.finding).catch((err: unknown) =>
+      ctx.log.warn({ err: (err as Error).message, cardId }, 'cannot refresh the cited cards'),
+    );
 }
 
 /** A slash-command plan: its message is replaced with the remediation's own result view. */

@@ -194,6 +194,19 @@ describe('Contain on an incident card (one plan over every affected task)', () =
     expect(thread.filter((t) => t.startsWith(':white_check_mark: Contain ·'))).toHaveLength(3);
     expect(thread.some((t) => t.includes('3 of 3 tasks stopped'))).toBe(true);
 
+    // The cited findings' own cards say the incident's plan covered their tasks.
+    const citedCards = () =>
+      runtime.map((f) => {
+        const m = h.slack
+          .messages(ch)
+          .find((x) => x.ts !== ts && JSON.stringify(x.blocks ?? []).includes(f.id));
+        return m ? cardText(m.ts) : '';
+      });
+    await waitFor(() => citedCards().every((t) => t.includes("Contained with the incident's plan")), {
+      what: `cited cards: ${citedCards().join('\n---\n').slice(0, 2000)}`,
+      timeoutMs: 20_000,
+    });
+
     // Restore: every held service back to its count, in one approver's click.
     expect(labels(ts)).toContain('Restore');
     h.aws.clearCalls();
@@ -212,5 +225,9 @@ describe('Contain on an incident card (one plan over every affected task)', () =
       ['pay-api', 2],
       ['reconcile', 1],
     ]);
+    await waitFor(() => citedCards().every((t) => t.includes("The incident's containment was restored")), {
+      what: 'cited cards after Restore',
+      timeoutMs: 20_000,
+    });
   }, 120_000);
 });

@@ -36,7 +36,12 @@ export interface CardOptions {
    */
   blastRadius?: string;
   /** The attack-sequence incident this finding is part of: "part of incident …" links back. */
-  incident?: { title: string; url?: string };
+  incident?: {
+    title: string;
+    url?: string;
+    /** The incident card's last Contain outcome: its plan covered this finding's task too. */
+    contained?: IncidentContained;
+  };
 }
 
 /**
@@ -333,6 +338,24 @@ export function severityHeader(f: Pick<Finding, 'severityLabel' | 'sample' | 'ty
   );
 }
 
+/** What the incident's Contain did, as the incident card's outcome says it (trusted fields only). */
+export interface IncidentContained {
+  ok: boolean;
+  /** The outcome is the Restore after the incident's Contain. */
+  restore?: boolean;
+  at: number;
+  approverId?: string;
+}
+
+/** The line a cited finding's card gets once the incident's plan ran over its task. */
+export function incidentContainedLine(c: IncidentContained): string {
+  const by = c.approverId ? ` (approved by ${principalMention(c.approverId)})` : '';
+  if (!c.ok) return `:x: The incident's Contain failed ${slackDate(c.at)}: see the incident card`;
+  if (c.restore)
+    return `:arrows_counterclockwise: The incident's containment was restored ${slackDate(c.at)}${by}`;
+  return `:shield: Contained with the incident's plan ${slackDate(c.at)}${by}; Restore is on the incident card`;
+}
+
 /**
  * The posted card, read in five seconds: header (severity marker, severity WORD, type), the title
  * as the one sentence, a six-field grid, process and command line, the blast-radius line when
@@ -351,7 +374,8 @@ export function buildFindingCard(f: Finding, state: CardState, opts: CardOptions
   if (opts.incident) {
     const label = `part of incident ${opts.incident.title}`;
     const shown = opts.incident.url ? link(opts.incident.url, label, 200) : oneLine(label, 200);
-    blocks.push(section(`:link: ${shown}`, 'incident'));
+    const contained = opts.incident.contained ? `\n${incidentContainedLine(opts.incident.contained)}` : '';
+    blocks.push(section(`:link: ${shown}${contained}`, 'incident'));
   }
 
   const seen = [

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { type Clock, systemClock } from '../../clock.js';
 import type { Keyspace, Redis } from '../../redis.js';
 
 /** Slack allows about one message per second per channel; a little margin keeps us under it. */
@@ -22,6 +23,7 @@ export class ChannelSlots {
     private readonly redis: Redis,
     private readonly keys: Keyspace,
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Takes the slot for `ms` if it is free; returns the token that releases it. */
@@ -39,12 +41,12 @@ export class ChannelSlots {
 
   /** Waits (bounded) for the slot; undefined when `timeoutMs` passed without it. */
   async waitFor(channel: string, ms: number, timeoutMs: number): Promise<string | undefined> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = this.clock() + timeoutMs;
     for (;;) {
       const token = await this.acquire(channel, ms);
-      if (token || Date.now() >= deadline) return token;
+      if (token || this.clock() >= deadline) return token;
       const left = await this.redis.pttl(slotKey(this.keys, channel));
-      await this.sleep(Math.max(20, Math.min(left > 0 ? left : 50, deadline - Date.now(), 250)));
+      await this.sleep(Math.max(20, Math.min(left > 0 ? left : 50, deadline - this.clock(), 250)));
     }
   }
 

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../../clock.js';
 import type { Keyspace, Redis } from '../../redis.js';
 
 /**
@@ -47,6 +48,7 @@ export class UpdateGap {
     private readonly keys: Keyspace,
     private readonly burst = UPDATE_BURST,
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+    private readonly clock: Clock = systemClock,
   ) {}
 
   private key = () => this.keys('update-bucket');
@@ -66,11 +68,11 @@ export class UpdateGap {
 
   /** Waits (bounded) for an update token. */
   async waitFor(gapMs: number, timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = this.clock() + timeoutMs;
     for (;;) {
       if (await this.take(gapMs)) return true;
-      if (Date.now() >= deadline) return false;
-      await this.sleep(Math.max(20, Math.min(100, deadline - Date.now())));
+      if (this.clock() >= deadline) return false;
+      await this.sleep(Math.max(20, Math.min(100, deadline - this.clock())));
     }
   }
 

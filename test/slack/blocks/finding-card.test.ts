@@ -7,6 +7,7 @@ import {
   buildFindingCard,
   buildFindingDetails,
   fitTotalText,
+  type incidentContainedLine,
 } from '../../../src/slack/blocks/finding-card.js';
 import { fixture, SDK, sdkFixture, WIRE, WIRE_FIXTURES } from '../../findings/fixtures.js';
 import { assertWithinBlockKitLimits, collectTexts } from '../../helpers/block-kit.js';
@@ -82,6 +83,19 @@ describe('buildFindingCard: content', () => {
     expect(t).toContain(
       '<https://slack.com/archives/C1/p1700000000000100|part of incident Compromised cluster &lt;!channel&gt;>',
     );
+    expect(t).not.toContain('Contained with');
+  });
+
+  it("says when the incident's Contain covered this task, was restored, or failed", () => {
+    const line = (contained: Parameters<typeof incidentContainedLine>[0]) =>
+      textOf(buildFindingCard(base, fresh, { ...opts, incident: { title: 'X', contained } }).blocks);
+    const at = Date.UTC(2026, 11, 2, 4, 0, 0);
+    const done = line({ ok: true, at, approverId: 'UALICE001' });
+    expect(done).toContain("Contained with the incident's plan <!date^");
+    expect(done).toContain('approved by <@UALICE001>');
+    expect(done).toContain('Restore is on the incident card');
+    expect(line({ ok: true, restore: true, at })).toContain("The incident's containment was restored");
+    expect(line({ ok: false, at })).toContain("The incident's Contain failed");
   });
 
   it('links to the finding in GuardDuty and the task in ECS, built from validated ids', () => {

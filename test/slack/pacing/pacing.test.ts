@@ -108,4 +108,28 @@ describe('Slack pacing', () => {
     expect(res?.ok).toBe(true);
     expect(emu.message('C0UPD00001', msg.ts as string)?.text).toBe('v2');
   }, 20_000);
+
+  it('waiting is bounded by the injected clock, not the wall clock', async () => {
+    // A fake clock that each sleep moves on: a 60 s wait ends after a handful of real Redis
+    // calls, not a minute, and ends exactly when the fake deadline passes.
+    let now = 1_000_000;
+    const sleeps: number[] = [];
+    const sleep = async (ms: number) => {
+      sleeps.push(ms);
+      now += ms;
+    };
+    const waitKeys = keyspace(`${prefix}:wait`);
+    const slots = new ChannelSlots(redis, waitKeys, sleep, () => now);
+    await slots.hold('C0WAIT0001', 120_000);
+    const started = Date.now();
+    expect(await slots.waitFor('C0WAIT0001', 1000, 60_000)).toBeUndefined();
+    expect(sleeps.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(60_000);
+    expect(sleeps.every((ms) => ms <= 250)).toBe(true);
+    const gap = new UpdateGap(redis, waitKeys, 4, sleep, () => now);
+    await gap.hold(120_000);
+    sleeps.length = 0;
+    expect(await gap.waitFor(1100, 10_000)).toBe(false);
+    expect(sleeps.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(10_000);
+    expect(Date.now() - started).toBeLessThan(15_000);
+  }, 30_000);
 });
