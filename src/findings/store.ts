@@ -75,10 +75,14 @@ return {'duplicate', state, card}
 
 // Takes the per-channel post slot (pacing across every replica) and pops the most urgent item.
 const TAKE = `
-if not redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[1]) then return false end
+local held = ARGV[4] ~= nil and ARGV[4] ~= ''
+if held then
+  if redis.call('GET', KEYS[2]) ~= ARGV[4] then return false end
+  redis.call('PEXPIRE', KEYS[2], ARGV[1])
+elseif not redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[1]) then return false end
 local top = redis.call('ZPOPMAX', KEYS[1])
 if #top == 0 then
-  redis.call('DEL', KEYS[2])
+  if not held then redis.call('DEL', KEYS[2]) end
   return false
 end
 redis.call('HSET', KEYS[3], top[1], ARGV[3])
@@ -256,9 +260,17 @@ export class FindingStore {
     return this.redis.zcard(this.keys('outbox', channel));
   }
 
-  /** Tries to take the channel's post slot for `slotMs`; returns the popped finding id or null. */
-  async take(channel: string, slotMs: number): Promise<{ id: string; score: number; token: string } | null> {
-    const token = randomBytes(8).toString('hex');
+  /**
+   * Tries to take the channel's post slot for `slotMs` and pops the channel's next finding; null
+   * when the slot is someone else's or nothing is queued. With `heldToken` the caller already
+   * holds the slot (from `ChannelSlots.acquire`): the pop happens under it, or not at all.
+   */
+  async take(
+    channel: string,
+    slotMs: number,
+    heldToken?: string,
+  ): Promise<{ id: string; score: number; token: string } | null> {
+    const token = heldToken ?? randomBytes(8).toString('hex');
     const res = (await this.redis.eval(
       TAKE,
       3,
@@ -268,6 +280,7 @@ export class FindingStore {
       String(slotMs),
       token,
       String(this.clock()),
+      heldToken ?? '',
     )) as [string, string] | null;
     return res ? { id: res[0], score: Number(res[1]), token } : null;
   }

@@ -4,6 +4,7 @@ import { findingKeyOf } from '../../src/findings/finding-key.js';
 import { normaliseFinding } from '../../src/findings/normalise.js';
 import { FindingStore } from '../../src/findings/store.js';
 import { keyspace } from '../../src/redis.js';
+import { ChannelSlots } from '../../src/slack/pacing/index.js';
 import { dropPrefix, testPrefix, testRedis } from '../helpers/redis.js';
 
 describe('FindingStore inflight recovery', () => {
@@ -37,5 +38,28 @@ describe('FindingStore inflight recovery', () => {
     expect(await store.recoverInflight('C1', 60_000)).toBe(0);
     expect(await store.recoverInflight('C1', 0)).toBe(1);
     expect(await store.backlog('C1')).toBe(2);
+  });
+
+  it('takes under a slot the caller holds, and only under that slot', async () => {
+    const emu = await startAwsEmulator();
+    const task = seedEstate(emu.state).services.web!.tasks[0]!;
+    await emu.close();
+    const keys = keyspace(prefix);
+    const store = new FindingStore(redis, keys, Date.now);
+    const f = normaliseFinding(makeFinding({ type: 'Execution:Runtime/ReverseShell', task, id: 'heldslot' }));
+    await store.ingest(f, 'C2', 'g');
+    const slots = new ChannelSlots(redis, keys);
+    const mine = (await slots.acquire('C2', 10_000)) as string;
+    // Without the token the slot is taken; with another token too: nothing is popped.
+    expect(await store.take('C2', 10_000)).toBeNull();
+    expect(await store.take('C2', 10_000, 'not-mine')).toBeNull();
+    expect(await store.backlog('C2')).toBe(1);
+    const taken = await store.take('C2', 10_000, mine);
+    expect(taken?.id).toBe(findingKeyOf(f));
+    expect(taken?.token).toBe(mine);
+    // The slot is still the caller's (an empty outbox does not give it away either).
+    expect(await store.take('C2', 10_000, mine)).toBeNull();
+    expect(await slots.acquire('C2', 10_000)).toBeUndefined();
+    await slots.release('C2', mine);
   });
 });
