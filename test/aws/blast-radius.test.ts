@@ -92,6 +92,16 @@ describe('blast radius (real SDK against the emulator)', () => {
     expect(blastRadiusLine(br)).toBe(
       '3 other running tasks use this image: payments/payments-api ×2, batch/ledger ×1 · 4 share its task role',
     );
+    // One of each reads as English too.
+    const one = {
+      ...br,
+      sameImage: [{ ...br.sameImage[1]! }],
+      sameImageCount: 1,
+      sameRoleCount: 1,
+    };
+    expect(blastRadiusLine(one)).toBe(
+      '1 other running task uses this image: batch/ledger ×1 · 1 shares its task role',
+    );
     const blocks = blastRadiusBlocks(br);
     assertWithinBlockKitLimits(blocks, 'x');
     // The sidecar (same image in every Fargate task) never counts as the same image.

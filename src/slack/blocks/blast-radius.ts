@@ -23,10 +23,12 @@ export function blastRadiusLine(br: BlastRadius, maxGroups = 3): string {
       .slice(0, maxGroups)
       .map((g) => `${mrkdwn(label(g), 80)} ×${g.taskArns.length}`);
     const more = br.sameImage.length - shown.length;
-    image = `${atLeast}${tasksWord(br.sameImageCount)} use this image: ${shown.join(', ')}${more > 0 ? `, +${more} more` : ''}`;
+    image = `${atLeast}${tasksWord(br.sameImageCount)} ${br.sameImageCount === 1 ? 'uses' : 'use'} this image: ${shown.join(', ')}${more > 0 ? `, +${more} more` : ''}`;
   }
   const role =
-    br.taskRoleArn && br.sameRoleCount > 0 ? ` · ${atLeast}${br.sameRoleCount} share its task role` : '';
+    br.taskRoleArn && br.sameRoleCount > 0
+      ? ` · ${atLeast}${br.sameRoleCount} ${br.sameRoleCount === 1 ? 'shares' : 'share'} its task role`
+      : '';
   const stop = br.stoppedBecause ? ` (${br.stoppedBecause})` : '';
   const text = `${image}${role}${stop}`;
   return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
