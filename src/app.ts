@@ -224,6 +224,10 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
     // Evidence first: containment remediations snapshot the task before they change anything.
     evidence: takeRequestEvidence,
   };
+  // The card's blast-radius line, worked out after the post request, off the burst path, and
+  // again after a remediation changed ECS (the line then says what is left running).
+  const blast = new CardBlastRadius(ctx);
+  ctx.cardBlastRadius = blast;
 
   const http = express();
   http.disable('x-powered-by');
@@ -338,8 +342,6 @@ export function createEcsGuard(config: Config, opts: EcsGuardOptions = {}): EcsG
   });
   registerListeners(bolt, ctx, { ecsGuardCommand });
 
-  // The card's blast-radius line, worked out after the post request, off the burst path.
-  const blast = new CardBlastRadius(ctx);
   const outbox = new Outbox(
     {
       findings,

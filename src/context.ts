@@ -16,6 +16,7 @@ import type { Keyspace, Redis } from './redis.js';
 import type { EvidenceSnapshot } from './remediations/types.js';
 import type { GroupResolver } from './requests/membership.js';
 import type { RequestStore } from './requests/store.js';
+import type { CardBlastRadius } from './slack/card-blast-radius.js';
 import type { CardRenderer } from './slack/card-renderer.js';
 import type { CardStore } from './slack/card-store.js';
 import type { FindingDetails } from './slack/finding-details.js';
@@ -60,4 +61,6 @@ export interface AppContext {
   version: string;
   /** Evidence first: snapshot taken before a containment remediation runs (none = skipped). */
   evidence?: EvidenceSnapshot;
+  /** The cards' blast-radius lines: a card is noted again after a remediation changed ECS. */
+  cardBlastRadius?: Pick<CardBlastRadius, 'note'>;
 }

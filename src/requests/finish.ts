@@ -78,7 +78,7 @@ export async function completeFinish(
   if (!req.notified) {
     if (req.cardId) {
       await notifyCard(ctx, req, req.cardId, ok);
-      await refreshIncidentCitations(ctx, req.cardId);
+      await refreshFindingCard(ctx, req, req.cardId);
     } else if (req.responseUrl) await replacePlanMessage(ctx, req);
     await ctx.requests.mark(req.requestId, { notified: true });
   }
@@ -127,14 +127,20 @@ async function notifyCard(ctx: AppContext, req: ActionRequest, cardId: string, o
   await threadReply(ctx, req.channel, req.ts, `${head}\n> ${mrkdwn(req.outcomeMessage ?? '', 1500)}`, cardId);
 }
 
-/** An incident card's outcome changed: the cards of the findings it cites show it too. */
-async function refreshIncidentCitations(ctx: AppContext, cardId: string): Promise<void> {
+/**
+ * After a card's remediation finished: an incident's cited cards show its outcome too; a finding
+ * card's blast-radius line is read again (what ran on the image may have been stopped).
+ */
+async function refreshFindingCard(ctx: AppContext, req: ActionRequest, cardId: string): Promise<void> {
   const card = await ctx.cards.get(cardId);
   const rec = card?.findingKey ? await ctx.findings.get(card.findingKey) : undefined;
-  if (rec?.finding.sequence)
+  if (!rec) return;
+  if (rec.finding.sequence)
     await refreshCitedCards(ctx, rec.finding).catch((err: unknown) =>
       ctx.log.warn({ err: (err as Error).message, cardId }, 'cannot refresh the cited cards'),
     );
+  else if (card?.state.blastRadius && ['task', 'service'].includes(remediation(req.action)?.target ?? ''))
+    ctx.cardBlastRadius?.note(cardId, rec.finding);
 }
 
 /** A slash-command plan: its message is replaced with the remediation's own result view. */

@@ -212,6 +212,11 @@ describe('Contain (evidence first, a stop that sticks, revoke, Restore)', () => 
     expect(records.findIndex((r) => r.event === 'evidence')).toBeLessThan(
       records.findIndex((r) => r.event === 'step' && r.detail?.step === 'hold-service'),
     );
+    // The card's blast-radius line is read again after the Contain: nothing left on the image.
+    await waitFor(() => cardText(ts).includes('No other running task uses this image'), {
+      what: `the card's line after Contain: ${cardText(ts).slice(0, 1500)}`,
+      timeoutMs: 20_000,
+    });
     // A stop that sticks: the scheduler has nothing to replace.
     flushScheduler(h.aws.state);
     expect(running('payments-c', 'payments-api')).toEqual([]);
