@@ -11,6 +11,10 @@ export const citedIds = (incident: Pick<Finding, 'sequence'>): string[] => [
   ...new Set((incident.sequence?.signals ?? []).map((s) => s.findingId).filter((x): x is string => !!x)),
 ];
 
+/** A posted card's link (none before Slack accepted it). */
+const urlOf = (card: { channel: string; ts?: string } | undefined): string | undefined =>
+  card?.ts ? archiveUrl(card.channel, card.ts) : undefined;
+
 /**
  * The cards of an incident's cited findings refresh (debounced): the incident's card was posted
  * (they link to it) or its Contain ran or was restored (they say so).
@@ -74,7 +78,7 @@ export class IncidentLinks {
     const rec = key ? await this.deps.findings.get(key) : undefined;
     if (!rec?.finding.sequence) return undefined;
     const card = rec.cardId ? await this.deps.cards.get(rec.cardId) : undefined;
-    const url = card?.ts ? archiveUrl(card.channel, card.ts) : undefined;
+    const url = urlOf(card);
     const o = card?.state.outcome;
     const contained: IncidentContained | undefined =
       o?.action === 'contain'
@@ -100,7 +104,6 @@ export class IncidentLinks {
   }
 
   private async cardUrl(cardId: string | undefined): Promise<string | undefined> {
-    const card = cardId ? await this.deps.cards.get(cardId) : undefined;
-    return card?.ts ? archiveUrl(card.channel, card.ts) : undefined;
+    return urlOf(cardId ? await this.deps.cards.get(cardId) : undefined);
   }
 }

@@ -75,9 +75,9 @@ return {'duplicate', state, card}
 
 // Takes the per-channel post slot (pacing across every replica) and pops the most urgent item.
 const TAKE = `
-local held = ARGV[4] ~= nil and ARGV[4] ~= ''
+local held = ARGV[4] == 'held'
 if held then
-  if redis.call('GET', KEYS[2]) ~= ARGV[4] then return false end
+  if redis.call('GET', KEYS[2]) ~= ARGV[2] then return false end
   redis.call('PEXPIRE', KEYS[2], ARGV[1])
 elseif not redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[1]) then return false end
 local top = redis.call('ZPOPMAX', KEYS[1])
@@ -280,7 +280,7 @@ export class FindingStore {
       String(slotMs),
       token,
       String(this.clock()),
-      heldToken ?? '',
+      heldToken ? 'held' : 'new',
     )) as [string, string] | null;
     return res ? { id: res[0], score: Number(res[1]), token } : null;
   }

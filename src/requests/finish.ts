@@ -78,7 +78,10 @@ export async function completeFinish(
   if (!req.notified) {
     if (req.cardId) {
       await notifyCard(ctx, req, req.cardId, ok);
-      await refreshFindingCard(ctx, req, req.cardId);
+      // Best effort: a failure here must not make a recovery notify the card twice.
+      await refreshFindingCard(ctx, req, req.cardId).catch((err: unknown) =>
+        ctx.log.warn({ err: (err as Error).message, cardId: req.cardId }, 'cannot refresh linked card lines'),
+      );
     } else if (req.responseUrl) await replacePlanMessage(ctx, req);
     await ctx.requests.mark(req.requestId, { notified: true });
   }
@@ -135,10 +138,7 @@ async function refreshFindingCard(ctx: AppContext, req: ActionRequest, cardId: s
   const card = await ctx.cards.get(cardId);
   const rec = card?.findingKey ? await ctx.findings.get(card.findingKey) : undefined;
   if (!rec) return;
-  if (rec.finding.sequence)
-    await refreshCitedCards(ctx, rec.finding).catch((err: unknown) =>
-      ctx.log.warn({ err: (err as Error).message, cardId }, 'cannot refresh the cited cards'),
-    );
+  if (rec.finding.sequence) await refreshCitedCards(ctx, rec.finding);
   else if (card?.state.blastRadius && ['task', 'service'].includes(remediation(req.action)?.target ?? ''))
     ctx.cardBlastRadius?.note(cardId, rec.finding);
 }

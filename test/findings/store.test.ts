@@ -1,5 +1,5 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { makeFinding, seedEstate, startAwsEmulator } from '../../sandbox/aws/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EcsTask, makeFinding, seedEstate, startAwsEmulator } from '../../sandbox/aws/index.js';
 import { findingKeyOf } from '../../src/findings/finding-key.js';
 import { normaliseFinding } from '../../src/findings/normalise.js';
 import { FindingStore } from '../../src/findings/store.js';
@@ -10,15 +10,18 @@ import { dropPrefix, testPrefix, testRedis } from '../helpers/redis.js';
 describe('FindingStore inflight recovery', () => {
   const prefix = testPrefix('store');
   const redis = testRedis();
+  let task: EcsTask;
+  beforeAll(async () => {
+    const emu = await startAwsEmulator();
+    task = seedEstate(emu.state).services.web!.tasks[0]!;
+    await emu.close();
+  });
   afterAll(async () => {
     await dropPrefix(redis, prefix);
     await redis.quit();
   });
 
   it('puts back only the ids it is told to, at once, and leaves others for the timeout', async () => {
-    const emu = await startAwsEmulator();
-    const task = seedEstate(emu.state).services.web!.tasks[0]!;
-    await emu.close();
     const store = new FindingStore(redis, keyspace(prefix), Date.now);
     const [a, b] = ['a', 'b'].map((x) =>
       normaliseFinding(makeFinding({ type: 'Execution:Runtime/ReverseShell', task, id: `inflight${x}` })),
@@ -41,9 +44,6 @@ describe('FindingStore inflight recovery', () => {
   });
 
   it('takes under a slot the caller holds, and only under that slot', async () => {
-    const emu = await startAwsEmulator();
-    const task = seedEstate(emu.state).services.web!.tasks[0]!;
-    await emu.close();
     const keys = keyspace(prefix);
     const store = new FindingStore(redis, keys, Date.now);
     const f = normaliseFinding(makeFinding({ type: 'Execution:Runtime/ReverseShell', task, id: 'heldslot' }));
